@@ -1,0 +1,60 @@
+# hpf-trust — `make run` brings the local network up; `make test` runs every test.
+# Both bootstrap what they need (a .venv, node_modules) and are safe to run again.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Node 22 from npm (package "node") first on PATH: Hardhat 3 needs Node >= 22.13.
+export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
+export npm_config_update_notifier := false
+
+.PHONY: run stop status test test-sol test-py bench gas bootstrap clean help
+
+help:
+	@echo "make run    start the local network (chain node + contracts) and print where to go"
+	@echo "make stop   stop it (state is kept)"
+	@echo "make test   install what is needed and run every test"
+	@echo "make bench  run the benchmarks and print their tables"
+
+bootstrap: node_modules/.installed $(VENV)/.installed
+
+node_modules/.installed: package.json package-lock.json
+	@echo "==> npm ci (hardhat 3, node 22, solc-js, OpenZeppelin, anvil)"
+	@npm ci --no-audit --no-fund --loglevel=error >/dev/null
+	@touch $@
+
+$(VENV)/.installed: pyproject.toml
+	@echo "==> python venv with hpf-trust (editable) and test extras"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]' 2>&1 | grep -v '^WARNING: Location' || true
+	@$(BIN)/python -c 'import node, verifier, issuer, web3, solcx' 
+	@touch $@
+
+run: bootstrap
+	@$(BIN)/hpf node up
+	@$(BIN)/hpf deploy
+	@$(BIN)/python scripts/run_summary.py
+
+stop: bootstrap
+	@$(BIN)/hpf node down
+
+status: bootstrap
+	@$(BIN)/hpf node status
+
+test: bootstrap test-sol test-py
+
+test-sol: node_modules/.installed
+	@echo "==> hardhat test solidity"
+	@npx --no-install hardhat test solidity
+
+test-py: $(VENV)/.installed
+	@echo "==> pytest"
+	@$(BIN)/python -m pytest -q
+
+bench gas: bootstrap
+	@$(BIN)/python scripts/gas_table.py
+
+clean:
+	rm -rf var/build var/hardhat .pytest_cache

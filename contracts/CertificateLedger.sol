@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {IConsortium} from "./interfaces/IConsortium.sol";
+import {ICertificateLedger} from "./interfaces/ICertificateLedger.sol";
+
+/// @title CertificateLedger
+/// @notice Anchors batch roots of deposit certificates and records revocations proven on chain.
+contract CertificateLedger is ICertificateLedger {
+    IConsortium private immutable _consortium;
+
+    mapping(bytes32 root => Batch) private _batches;
+    mapping(bytes32 digest => Revocation) private _revocations;
+
+    constructor(IConsortium consortium_) {
+        _consortium = consortium_;
+    }
+
+    /// @notice The consortium whose members may anchor.
+    function consortium() external view returns (IConsortium) {
+        return _consortium;
+    }
+
+    /// @inheritdoc ICertificateLedger
+    function anchor(bytes32 root, uint32 leafCount) external {
+        uint32 code = _checkOperator(msg.sender);
+        if (root == bytes32(0) || leafCount == 0) revert CertificateLedgerEmptyBatch(root);
+        Batch storage b = _batches[root];
+        if (b.centre != 0) revert CertificateLedgerRootAnchored(root, b.centre);
+        _batches[root] = Batch({
+            centre: code,
+            leafCount: leafCount,
+            anchoredAt: uint64(block.timestamp),
+            blockNumber: uint64(block.number)
+        });
+        emit BatchAnchored(root, code, leafCount);
+    }
+
+    /// @inheritdoc ICertificateLedger
+    function revoke(bytes32 digest, bytes32 root, bytes32[] calldata proof, RevocationReason reason) external {
+        uint32 code = _checkOperator(msg.sender);
+        if (reason == RevocationReason.None) revert CertificateLedgerInvalidReason();
+        uint32 anchoring = _batches[root].centre;
+        if (anchoring == 0) revert CertificateLedgerUnknownRoot(root);
+        if (anchoring != code) revert CertificateLedgerNotAnchoringCentre(root, code);
+        if (!MerkleProof.verifyCalldata(proof, root, _leaf(digest))) revert CertificateLedgerInvalidProof(digest, root);
+        if (_revocations[digest].revokedAt != 0) revert CertificateLedgerAlreadyRevoked(digest);
+        _revocations[digest] = Revocation({revokedAt: uint64(block.timestamp), reason: reason});
+        emit CertificateRevoked(digest, root, code, reason);
+    }
+
+    /// @inheritdoc ICertificateLedger
+    function batch(bytes32 root) external view returns (Batch memory) {
+        return _batches[root];
+    }
+
+    /// @inheritdoc ICertificateLedger
+    function revocation(bytes32 digest) external view returns (Revocation memory) {
+        return _revocations[digest];
+    }
+
+    /// @inheritdoc ICertificateLedger
+    function leafOf(bytes32 digest) external pure returns (bytes32) {
+        return _leaf(digest);
+    }
+
+    /// @inheritdoc ICertificateLedger
+    function certificateStatus(bytes32 digest, bytes32 root, uint32 centre, bytes8 keyId)
+        external
+        view
+        returns (CertificateStatus memory s)
+    {
+        Batch memory b = _batches[root];
+        Revocation memory r = _revocations[digest];
+        s.anchored = b.centre != 0;
+        s.anchoringCentre = b.centre;
+        s.anchoredAt = b.anchoredAt;
+        s.anchorBlock = b.blockNumber;
+        s.revoked = r.revokedAt != 0;
+        s.revokedAt = r.revokedAt;
+        s.revocationReason = r.reason;
+        (bool keyValid, bool centreActive) = _consortium.keyValidAt(centre, keyId, b.anchoredAt);
+        s.keyValidAtAnchor = s.anchored && keyValid;
+        s.centreActive = centreActive;
+        s.readAt = uint64(block.timestamp);
+        s.readBlock = uint64(block.number);
+    }
+
+    function _checkOperator(address who) private view returns (uint32) {
+        IConsortium.Account memory a = _consortium.account(who);
+        if (a.role != IConsortium.Role.CentreOperator || !a.active) revert CertificateLedgerNotOperator(who);
+        return a.id;
+    }
+
+    function _leaf(bytes32 digest) private pure returns (bytes32 leaf) {
+        // 0x00 ‖ digest (33 bytes) hashes apart from any 64-byte inner node.
+        leaf = keccak256(abi.encodePacked(bytes1(0x00), digest));
+    }
+}

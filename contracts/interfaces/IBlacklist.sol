@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.24;
+
+/// @title Shared blacklist
+/// @notice Entries are keyed by a subject reference, HMAC-SHA256(consortium key, ID number),
+/// which only member centres can compute; nothing personal is stored.
+interface IBlacklist {
+    enum Reason {
+        None,
+        ForgedMaterials,
+        FraudulentWithdrawal,
+        LoanDefault,
+        FraudulentLoan,
+        Other
+    }
+
+    enum EntryStatus {
+        None,
+        Listed,
+        UnderAppeal,
+        Lifted
+    }
+
+    /// @notice One listing, packed in one storage slot. `previous` links the subject's entries.
+    struct Entry {
+        uint32 centre;
+        Reason reason;
+        EntryStatus status;
+        uint64 listedAt;
+        uint64 expiresAt;
+        uint64 previous;
+    }
+
+    /// @notice An entry with its id, as the views return it. The subject is not stored per entry
+    /// (it is in {EntryListed}); callers of {activeEntriesOf} know it already.
+    struct EntryView {
+        uint64 id;
+        uint32 centre;
+        Reason reason;
+        EntryStatus status;
+        uint64 listedAt;
+        uint64 expiresAt;
+    }
+
+    /// @notice The subject and the case file's hash live in this event (on chain, immutable)
+    /// rather than in storage, which keeps a listing under 100,000 gas. `liftedBy` 0 in
+    /// {EntryLifted} means consortium governance.
+    event EntryListed(
+        uint64 indexed id, bytes32 indexed subject, uint32 indexed centre, Reason reason, uint64 expiresAt, bytes32 caseHash
+    );
+    event EntryLifted(uint64 indexed id, uint32 indexed liftedBy, string reason);
+    event EntryAppealed(uint64 indexed id);
+    event EntryConfirmed(uint64 indexed id);
+    event DurationBoundsChanged(uint64 minDuration, uint64 maxDuration);
+
+    error BlacklistNotOperator(address caller);
+    error BlacklistNotGovernance(address caller);
+    error BlacklistInvalidSubject();
+    error BlacklistInvalidReason();
+    error BlacklistInvalidExpiry(uint64 expiresAt, uint64 earliest, uint64 latest);
+    error BlacklistInvalidBounds(uint64 minDuration, uint64 maxDuration);
+    error BlacklistUnknownEntry(uint64 id);
+    error BlacklistNotListingCentre(uint64 id, uint32 centre);
+    error BlacklistEntryNotActive(uint64 id);
+    error BlacklistEntryNotUnderAppeal(uint64 id);
+    error BlacklistEntryAlreadyUnderAppeal(uint64 id);
+
+    /// @notice Lists `subject` for the caller's centre.
+    /// @dev Requires: caller the operator of an active member centre; subject non-zero; a reason;
+    /// `expiresAt` within [now + minDuration, now + maxDuration]. Emits {EntryListed}.
+    /// @return id the entry's id: the centre code in the high 32 bits, its sequence in the low 32.
+    function list(bytes32 subject, Reason reason, uint64 expiresAt, bytes32 caseHash) external returns (uint64 id);
+
+    /// @notice Lifts an entry of the caller's centre, with a reason.
+    /// @dev Requires: caller the operator of the active centre that listed it; the entry listed
+    /// or under appeal and not expired. Emits {EntryLifted}.
+    function lift(uint64 id, string calldata reason) external;
+
+    /// @notice Lifts any centre's entry by consortium decision.
+    /// @dev Requires: called by the consortium contract (an executed proposal). Emits {EntryLifted}.
+    function liftByGovernance(uint64 id, string calldata reason) external;
+
+    /// @notice Marks an entry of the caller's centre as under appeal; it still counts, flagged.
+    /// @dev Requires: the listing centre's operator; the entry listed (not already appealed).
+    /// Emits {EntryAppealed}.
+    function markUnderAppeal(uint64 id) external;
+
+    /// @notice Confirms an entry under appeal: it is listed again.
+    /// @dev Requires: the listing centre's operator; the entry under appeal. Emits {EntryConfirmed}.
+    function confirm(uint64 id) external;
+
+    /// @notice Sets how long a listing may last. Requires the consortium contract and
+    /// 0 < min ≤ max. Emits {DurationBoundsChanged} when they change.
+    function setDurationBounds(uint64 minDuration, uint64 maxDuration) external;
+
+    /// @notice The entry `id`; reverts for an unknown id.
+    function entry(uint64 id) external view returns (EntryView memory);
+
+    /// @notice The entries of `subject` that count now: listed or under appeal, not expired.
+    function activeEntriesOf(bytes32 subject) external view returns (EntryView[] memory);
+
+    /// @notice How many active entries each subject has (0 = clear), for many subjects in one call.
+    function activeCountsOf(bytes32[] calldata subjects) external view returns (uint256[] memory counts);
+
+    /// @notice How many entries `centre` ever listed, and how many it or governance lifted.
+    function countsOf(uint32 centre) external view returns (uint32 listed, uint32 lifted);
+
+    function durationBounds() external view returns (uint64 minDuration, uint64 maxDuration);
+}

@@ -1,0 +1,1 @@
+"""A fund centre's service: accounts, issuance, revocation, consent, the portal, blacklist operations."""

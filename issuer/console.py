@@ -1,0 +1,44 @@
+"""The `hpf` command. Each package contributes its own command group; this module, at the top
+of the dependency chain (issuer → verifier → node), assembles them."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from pydantic import ValidationError
+
+from node.cli import app as node_app
+from node.cli import deploy_command
+from node.log import configure_logging
+from node.settings import get_settings
+
+app = typer.Typer(
+    name="hpf",
+    help="hpf-trust: provident-fund deposit certificates and a shared blacklist on a consortium chain.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(node_app, name="node")
+app.command("deploy")(deploy_command)
+
+
+@app.callback()
+def _root() -> None:
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"HPF_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}" for e in exc.errors()
+        )
+        typer.echo(f"error: invalid setting: {problems}", err=True)
+        raise typer.Exit(1) from None
+    configure_logging(settings.log_level, json=settings.log_json)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""Settings from the environment (HPF_*) and an optional TOML file, read through `get_settings()`.
+
+Order of precedence: explicit environment variables, then the config file named by
+`HPF_CONFIG` (default `hpf.toml` in the working directory, if present), then defaults.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEFAULT_PORT = 8545
+DEFAULT_CHAIN_ID = 46000  # "46": Hainan's province code; a chain id no public network uses.
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HPF_", extra="ignore", frozen=True)
+
+    home: Path = Field(default=Path("var"), description="where state, logs and indexes live")
+    deployments_dir: Path = Field(default=Path("deployments"), description="deployment records")
+    node_host: str = "127.0.0.1"
+    node_port: int = Field(default=DEFAULT_PORT, ge=1, le=65535)
+    chain_id: int = Field(default=DEFAULT_CHAIN_ID, ge=1)
+    rpc_url: str | None = Field(default=None, description="a remote network's RPC; default: the local node")
+    rpc_timeout: float = Field(default=10.0, gt=0)
+    deployer_key: SecretStr | None = Field(default=None, description="hex private key for a remote network")
+    block_time: int = Field(default=0, ge=0, description="local node: seconds per block, 0 = mine on demand")
+    log_level: str = "INFO"
+    log_json: bool = False
+
+    @property
+    def local(self) -> bool:
+        """True when the RPC is the local node this project runs."""
+        return self.rpc_url is None
+
+    @property
+    def effective_rpc_url(self) -> str:
+        return self.rpc_url or f"http://{self.node_host}:{self.node_port}"
+
+    @property
+    def node_dir(self) -> Path:
+        return self.home / "node"
+
+    @property
+    def deployment_file(self) -> Path:
+        return self.deployments_dir / f"{self.chain_id}.json"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        config_file = Path(os.environ.get("HPF_CONFIG", "hpf.toml"))
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if config_file.is_file():
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
+        return tuple(sources)
+
+
+@lru_cache(maxsize=1)
+def get_settings(**overrides: Any) -> Settings:
+    """The process's settings, read once. Tests pass overrides or clear the cache."""
+    return Settings(**overrides)

@@ -1,0 +1,124 @@
+"""The event indexer agrees with the chain, also after a restart in the middle of a sync."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from eth_utils import keccak
+from web3 import Web3
+
+from node import accounts as demo
+from node.bindings import AccessPurpose, BlacklistReason, Contracts, KeyAlgorithm, Sender
+from node.deploy import DeploymentRecord
+from node.indexer import Indexer
+
+YEAR = 365 * 24 * 3600
+
+
+def _activity(w3: Web3, contracts: Contracts, rounds: int) -> list[bytes]:
+    """Keys, anchors, listings, lifts and accesses spread over many blocks. Returns subjects."""
+    haikou_admin = Sender(w3, demo.demo_account(demo.demo_centre(460100).admin_index))
+    ops = {c.code: Sender(w3, demo.demo_account(c.operator_index)) for c in demo.DEMO_CENTRES}
+    lender = Sender(w3, demo.demo_account(demo.DEMO_INSTITUTIONS[0].account_index))
+    subjects = []
+    salt = os.urandom(4)
+    for i in range(rounds):
+        key_id = keccak(salt + bytes([i]))[:8]
+        contracts.consortium.register_key(haikou_admin, key_id, KeyAlgorithm.EDDSA, keccak(key_id))
+        if i % 2:
+            contracts.consortium.retire_key(haikou_admin, key_id)
+        code = demo.DEMO_CENTRES[i % 3].code
+        contracts.ledger.anchor(ops[code], keccak(salt + b"root" + bytes([i])), 10 + i)
+        subject = keccak(salt + b"subject" + bytes([i % 4]))
+        subjects.append(subject)
+        now = int(w3.eth.get_block("latest")["timestamp"])
+        entry = contracts.blacklist.list(ops[code], subject, BlacklistReason.LOAN_DEFAULT, now + 4 * YEAR, keccak(subject))
+        if i % 3 == 0:
+            contracts.blacklist.lift(ops[code], entry, "repaid")
+        contracts.trace.record(lender, [(subject, AccessPurpose.BLACKLIST_CHECKED), (keccak(bytes([i])), AccessPurpose.CERTIFICATE_VERIFIED)])
+    return sorted(set(subjects))
+
+
+def _agrees_with_chain(ix: Indexer, contracts: Contracts, subjects: list[bytes]) -> None:
+    w3 = contracts.consortium.w3
+    now = int(w3.eth.get_block("latest")["timestamp"])
+    for subject in subjects:
+        on_chain = sorted(e.id for e in contracts.blacklist.active_entries_of(subject))
+        assert sorted(e.id for e in ix.active_entries_of(subject, now)) == on_chain
+        for e in ix.entries_of(subject):
+            chain_entry = contracts.blacklist.entry(e.id)
+            assert (chain_entry.status, chain_entry.listed_at, chain_entry.expires_at) == (e.status, e.listed_at, e.expires_at)
+        checks = ix.accesses_to(subject)
+        assert checks and all(a.recorder == 91000001 for a in checks)
+    for k in ix.keys_of(460100):
+        chain_key = contracts.consortium.key(k.key_id)
+        assert (chain_key.valid_from, chain_key.valid_until or None, chain_key.public_key) == (
+            k.valid_from, k.valid_until, k.public_key)
+    assert {c["code"] for c in ix.centres()} == {460100, 460200, 460400}
+    assert {i["id"] for i in ix.institutions()} == {91000001, 91000002}
+
+
+def test_indexer_matches_chain_on_eth_tester(tester_w3: Web3, tester_contracts: Contracts, tmp_path: Path) -> None:
+    subjects = _activity(tester_w3, tester_contracts, 6)
+    ix = Indexer(tester_w3, tester_contracts.addresses(), 0, tmp_path / "index.sqlite")
+    result = ix.sync()
+    assert result.to_block == tester_w3.eth.block_number and result.behind == 0
+    _agrees_with_chain(ix, tester_contracts, subjects)
+    assert ix.count("batches") == 6
+    root = keccak(b"none")
+    assert ix.batch(root) is None
+
+
+@pytest.mark.integration
+def test_restart_mid_sync_resumes_and_agrees(anvil_w3: Web3, anvil_contracts: Contracts, anvil_deployment: DeploymentRecord,
+                                             tmp_path: Path) -> None:
+    subjects = _activity(anvil_w3, anvil_contracts, 12)
+    db = tmp_path / "index.sqlite"
+    first = Indexer(anvil_w3, anvil_contracts.addresses(), anvil_deployment.start_block, db)
+    partial = first.sync(chunk=3, max_chunks=2)
+    assert partial.behind > 0
+    stopped_at = first.last_block()
+    first.close()
+
+    second = Indexer(anvil_w3, anvil_contracts.addresses(), anvil_deployment.start_block, db)
+    assert second.last_block() == stopped_at
+    done = second.sync(chunk=3)
+    assert done.from_block == stopped_at + 1 and done.behind == 0
+    _agrees_with_chain(second, anvil_contracts, subjects)
+    # A sync with nothing new changes nothing.
+    assert second.sync().events == 0
+
+
+@pytest.mark.integration
+def test_killed_indexer_process_loses_nothing(anvil_w3: Web3, anvil_contracts: Contracts,
+                                              anvil_deployment: DeploymentRecord, tmp_path: Path) -> None:
+    subjects = _activity(anvil_w3, anvil_contracts, 8)
+    db = tmp_path / "index.sqlite"
+    script = (
+        "import sys, time\n"
+        "from web3 import Web3\n"
+        "from node.indexer import Indexer\n"
+        f"w3 = Web3(Web3.HTTPProvider({anvil_w3.provider.endpoint_uri!r}))\n"
+        f"ix = Indexer(w3, {anvil_contracts.addresses()!r}, {anvil_deployment.start_block}, {str(db)!r})\n"
+        "while True:\n"
+        "    r = ix.sync(chunk=1, max_chunks=1)\n"
+        "    print(r.to_block, flush=True)\n"
+        "    time.sleep(0.02)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    for _ in range(5):
+        proc.stdout.readline()
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    resumed = Indexer(anvil_w3, anvil_contracts.addresses(), anvil_deployment.start_block, db)
+    assert resumed.last_block() > anvil_deployment.start_block
+    resumed.sync()
+    _agrees_with_chain(resumed, anvil_contracts, subjects)
+    time.sleep(0)
