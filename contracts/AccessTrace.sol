@@ -29,12 +29,22 @@ contract AccessTrace is IAccessTrace {
         if (n != purposes.length) revert AccessTraceLengthMismatch(n, purposes.length);
         if (n == 0) revert AccessTraceEmptyBatch();
         if (n > _MAX_BATCH) revert AccessTraceTooLarge(n, _MAX_BATCH);
-        uint32 recorder = a.id;
-        uint64 now_ = uint64(block.timestamp);
+        uint256 base = (uint256(a.id) << 72) | uint256(uint64(block.timestamp));
+        uint8 maxPurpose = uint8(type(Purpose).max);
         for (uint256 i = 0; i < n; ++i) {
             uint8 p = uint8(purposes[i]);
-            if (p == 0 || p > uint8(type(Purpose).max)) revert AccessTraceInvalidPurpose(i);
-            emit AccessRecorded(refs[i], recorder, Purpose(p), now_);
+            unchecked {
+                // one comparison for "0 < p ≤ max": p − 1 wraps to 255 when p is 0
+                if (p - 1 >= maxPurpose) revert AccessTraceInvalidPurpose(i);
+            }
+            emit AccessRecorded(refs[i], base | (uint256(p) << 64));
         }
+    }
+
+    /// @inheritdoc IAccessTrace
+    function unpack(uint256 record_) external pure returns (uint32 recorder, Purpose purpose, uint64 recordedAt) {
+        recorder = uint32(record_ >> 72);
+        purpose = Purpose(uint8(record_ >> 64));
+        recordedAt = uint64(record_);
     }
 }

@@ -470,6 +470,20 @@ class BlacklistBinding(_Binding):
         )
 
 
+@dataclass(frozen=True, kw_only=True)
+class AccessRecordFields:
+    recorder: int
+    purpose: AccessPurpose
+    recorded_at: int
+
+
+def unpack_access_record(record: int) -> AccessRecordFields:
+    """The fields packed in the `record` word of AccessTrace's AccessRecorded event."""
+    return AccessRecordFields(
+        recorder=(record >> 72) & 0xFFFFFFFF, purpose=AccessPurpose((record >> 64) & 0xFF), recorded_at=record & (2**64 - 1)
+    )
+
+
 class AccessTraceBinding(_Binding):
     contract_name = "AccessTrace"
 

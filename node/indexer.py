@@ -23,7 +23,7 @@ from hexbytes import HexBytes
 from web3 import Web3
 from web3._utils.events import get_event_data
 
-from node.bindings import BlacklistReason, EntryStatus, KeyAlgorithm
+from node.bindings import BlacklistReason, EntryStatus, KeyAlgorithm, unpack_access_record
 from node.compiler import compile_contracts
 from node.log import get_logger
 
@@ -445,7 +445,8 @@ def _on_entry_status(status: EntryStatus) -> Handler:
 
 
 def _on_access_recorded(db: sqlite3.Connection, a: dict[str, Any], ctx: dict[str, Any], t: int) -> None:
+    f = unpack_access_record(int(a["record"]))
     db.execute(
         "INSERT OR REPLACE INTO accesses VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (ctx["block"], ctx["log_index"], bytes(a["ref"]), a["recorder"], a["purpose"], a["recordedAt"], ctx["tx"]),
+        (ctx["block"], ctx["log_index"], bytes(a["ref"]), f.recorder, int(f.purpose), f.recorded_at, ctx["tx"]),
     )

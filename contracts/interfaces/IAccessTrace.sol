@@ -14,8 +14,10 @@ interface IAccessTrace {
         CertificateDownloaded
     }
 
-    /// @param recorder a centre code (< 1,000,000) or an institution id (≥ 1,000,000)
-    event AccessRecorded(bytes32 indexed ref, uint32 indexed recorder, Purpose purpose, uint64 recordedAt);
+    /// @notice One access. `record` packs, to keep a record under 3,000 gas in a batch:
+    /// bits 0-63 the block time, bits 64-71 the {Purpose}, bits 72-103 the recorder's id
+    /// (a centre code < 1,000,000 or an institution id ≥ 1,000,000). See {unpack}.
+    event AccessRecorded(bytes32 indexed ref, uint256 record);
 
     error AccessTraceNotRecorder(address caller);
     error AccessTraceLengthMismatch(uint256 refs, uint256 purposes);
@@ -29,4 +31,7 @@ interface IAccessTrace {
     /// {Purpose} other than None. Emits one {AccessRecorded} per record.
     /// @param purposes one byte per record: the {Purpose} code
     function record(bytes32[] calldata refs, bytes calldata purposes) external;
+
+    /// @notice Splits the `record` word of {AccessRecorded} into its fields.
+    function unpack(uint256 record_) external pure returns (uint32 recorder, Purpose purpose, uint64 recordedAt);
 }

@@ -19,6 +19,7 @@ from node.bindings import (
     Role,
     Sender,
     decode_revert,
+    unpack_access_record,
 )
 from node.errors import ContractError
 
@@ -146,6 +147,9 @@ def test_access_trace_records_a_batch(tester_contracts: Contracts, tester_w3: We
     receipt = tester_contracts.trace.record(lender, records)
     events = tester_contracts.trace.events(receipt, "AccessRecorded")
     assert [e["ref"] for e in events] == [r for r, _ in records]
-    assert {e["recorder"] for e in events} == {91000001}
+    fields = [unpack_access_record(e["record"]) for e in events]
+    assert {f.recorder for f in fields} == {91000001}
+    assert {f.purpose for f in fields} == {AccessPurpose.CERTIFICATE_VERIFIED}
+    assert {f.recorded_at for f in fields} == {now(tester_w3)}
     with pytest.raises(ContractError, match="AccessTraceNotRecorder"):
         tester_contracts.trace.record(sender(tester_w3, 10), records)
