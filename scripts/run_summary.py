@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from node.accounts import DEMO_CENTRES, DEMO_INSTITUTIONS
+from node.compiler import CONTRACT_NAMES
 from node.deploy import DeploymentRecord
 from node.settings import get_settings
 
@@ -14,7 +15,8 @@ def main() -> None:
     print("hpf-trust local network is up")
     print(f"  chain RPC        {s.effective_rpc_url}  (chain id {s.chain_id})")
     print(f"  deployment file  {s.deployment_file}")
-    for name, c in record.contracts.items():
+    for name in CONTRACT_NAMES:
+        c = record.contracts[name]
         print(f"    {name:<18} {c.address}")
     print("  demo centres     " + ", ".join(f"{c.code} {c.name}" for c in DEMO_CENTRES))
     print("  demo lenders     " + ", ".join(f"{i.id} {i.name}" for i in DEMO_INSTITUTIONS))
