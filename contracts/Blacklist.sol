@@ -8,6 +8,9 @@ import {IBlacklist} from "./interfaces/IBlacklist.sol";
 /// @notice The consortium's shared list of people barred for fraud or loan default.
 /// @dev Expiry needs no transaction: views compare `expiresAt` with the block time.
 contract Blacklist is IBlacklist {
+    /// @dev Keeps `now + maxDuration` far from overflowing uint64.
+    uint64 private constant _MAX_DURATION_BOUND = 100 * 365 days;
+
     IConsortium private immutable _consortium;
 
     mapping(uint64 id => Entry) private _entries;
@@ -82,6 +85,7 @@ contract Blacklist is IBlacklist {
     function confirm(uint64 id) external {
         Entry storage e = _ownEntry(id);
         if (e.status != EntryStatus.UnderAppeal) revert BlacklistEntryNotUnderAppeal(id);
+        if (!_isActive(e)) revert BlacklistEntryNotActive(id);
         e.status = EntryStatus.Listed;
         emit EntryConfirmed(id);
     }
@@ -180,7 +184,9 @@ contract Blacklist is IBlacklist {
     }
 
     function _setDurationBounds(uint64 minDuration, uint64 maxDuration) private {
-        if (minDuration == 0 || minDuration > maxDuration) revert BlacklistInvalidBounds(minDuration, maxDuration);
+        if (minDuration == 0 || minDuration > maxDuration || maxDuration > _MAX_DURATION_BOUND) {
+            revert BlacklistInvalidBounds(minDuration, maxDuration);
+        }
         if (minDuration == _minDuration && maxDuration == _maxDuration) return;
         _minDuration = minDuration;
         _maxDuration = maxDuration;

@@ -11,7 +11,9 @@ contract CertificateLedger is ICertificateLedger {
     IConsortium private immutable _consortium;
 
     mapping(bytes32 root => Batch) private _batches;
-    mapping(bytes32 digest => Revocation) private _revocations;
+    /// @dev Keyed by the revoking centre too: a centre can only ever revoke its own certificates,
+    /// even if it anchored a batch that contains another centre's digest.
+    mapping(uint32 centre => mapping(bytes32 digest => Revocation)) private _revocations;
 
     constructor(IConsortium consortium_) {
         _consortium = consortium_;
@@ -45,8 +47,8 @@ contract CertificateLedger is ICertificateLedger {
         if (anchoring == 0) revert CertificateLedgerUnknownRoot(root);
         if (anchoring != code) revert CertificateLedgerNotAnchoringCentre(root, code);
         if (!MerkleProof.verifyCalldata(proof, root, _leaf(digest))) revert CertificateLedgerInvalidProof(digest, root);
-        if (_revocations[digest].revokedAt != 0) revert CertificateLedgerAlreadyRevoked(digest);
-        _revocations[digest] = Revocation({revokedAt: uint64(block.timestamp), reason: reason});
+        if (_revocations[code][digest].revokedAt != 0) revert CertificateLedgerAlreadyRevoked(digest);
+        _revocations[code][digest] = Revocation({revokedAt: uint64(block.timestamp), reason: reason});
         emit CertificateRevoked(digest, root, code, reason);
     }
 
@@ -56,8 +58,8 @@ contract CertificateLedger is ICertificateLedger {
     }
 
     /// @inheritdoc ICertificateLedger
-    function revocation(bytes32 digest) external view returns (Revocation memory) {
-        return _revocations[digest];
+    function revocation(uint32 centre, bytes32 digest) external view returns (Revocation memory) {
+        return _revocations[centre][digest];
     }
 
     /// @inheritdoc ICertificateLedger
@@ -72,7 +74,7 @@ contract CertificateLedger is ICertificateLedger {
         returns (CertificateStatus memory s)
     {
         Batch memory b = _batches[root];
-        Revocation memory r = _revocations[digest];
+        Revocation memory r = _revocations[b.centre][digest];
         s.anchored = b.centre != 0;
         s.anchoringCentre = b.centre;
         s.anchoredAt = b.anchoredAt;
@@ -81,7 +83,8 @@ contract CertificateLedger is ICertificateLedger {
         s.revokedAt = r.revokedAt;
         s.revocationReason = r.reason;
         (bool keyValid, bool centreActive) = _consortium.keyValidAt(centre, keyId, b.anchoredAt);
-        s.keyValidAtAnchor = s.anchored && keyValid;
+        // The key must be the anchoring centre's: a batch anchored by another centre backs nothing.
+        s.keyValidAtAnchor = s.anchored && b.centre == centre && keyValid;
         s.centreActive = centreActive;
         s.readAt = uint64(block.timestamp);
         s.readBlock = uint64(block.number);

@@ -122,6 +122,7 @@ contract Consortium is IConsortium {
     /// @inheritdoc IConsortium
     function propose(address target, bytes calldata data) external returns (uint256 proposalId) {
         uint32 code = _checkActiveAdmin(msg.sender);
+        if (target.code.length == 0) revert ConsortiumTargetNotContract(target);
         proposalId = ++_proposalCount;
         uint64 expiresAt = uint64(block.timestamp) + _proposalLifetime;
         _proposals[proposalId] =

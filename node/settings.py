@@ -34,7 +34,14 @@ class Settings(BaseSettings):
     rpc_url: str | None = Field(default=None, description="a remote network's RPC; default: the local node")
     rpc_timeout: float = Field(default=10.0, gt=0)
     deployer_key: SecretStr | None = Field(default=None, description="hex private key for a remote network")
+    institution_key: SecretStr | None = Field(default=None, description="a lender's account key (access trace)")
     block_time: int = Field(default=0, ge=0, description="local node: seconds per block, 0 = mine on demand")
+    verifier_host: str = "127.0.0.1"
+    verifier_port: int = Field(default=8600, ge=1, le=65535)
+    verifier_api_keys: dict[str, int] = Field(
+        default_factory=dict, description="API key -> institution id; empty on the local network = the DEMO keys"
+    )
+    verifier_max_upload: int = Field(default=20 * 1024 * 1024, gt=0, description="bytes")
     log_level: str = "INFO"
     log_json: bool = False
 

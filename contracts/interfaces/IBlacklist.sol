@@ -86,11 +86,12 @@ interface IBlacklist {
     function markUnderAppeal(uint64 id) external;
 
     /// @notice Confirms an entry under appeal: it is listed again.
-    /// @dev Requires: the listing centre's operator; the entry under appeal. Emits {EntryConfirmed}.
+    /// @dev Requires: the listing centre's operator; the entry under appeal and not expired.
+    /// Emits {EntryConfirmed}.
     function confirm(uint64 id) external;
 
     /// @notice Sets how long a listing may last. Requires the consortium contract and
-    /// 0 < min ≤ max. Emits {DurationBoundsChanged} when they change.
+    /// 0 < min ≤ max ≤ 100 years. Emits {DurationBoundsChanged} when they change.
     function setDurationBounds(uint64 minDuration, uint64 maxDuration) external;
 
     /// @notice The entry `id`; reverts for an unknown id.

@@ -70,15 +70,16 @@ interface ICertificateLedger {
     /// @notice The batch anchored under `root`; `centre == 0` when the root is unknown.
     function batch(bytes32 root) external view returns (Batch memory);
 
-    /// @notice The revocation of `digest`; `revokedAt == 0` when it is not revoked.
-    function revocation(bytes32 digest) external view returns (Revocation memory);
+    /// @notice The revocation of `digest` by `centre`; `revokedAt == 0` when it is not revoked.
+    function revocation(uint32 centre, bytes32 digest) external view returns (Revocation memory);
 
     /// @notice The leaf a certificate digest takes in its batch's tree.
     function leafOf(bytes32 digest) external pure returns (bytes32);
 
     /// @notice One certificate's standing: is `root` anchored, by whom and when, is `digest`
     /// revoked, and was key `keyId` of `centre` valid at the anchor time.
-    /// @dev An unknown root answers `anchored == false` and `keyValidAtAnchor == false`.
+    /// @dev An unknown root answers `anchored == false` and `keyValidAtAnchor == false`; so does a
+    /// key that is not the anchoring centre's. Revocation is read for the anchoring centre.
     function certificateStatus(bytes32 digest, bytes32 root, uint32 centre, bytes8 keyId)
         external
         view

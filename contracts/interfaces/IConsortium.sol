@@ -101,6 +101,7 @@ interface IConsortium {
     error ConsortiumProposalAlreadyApproved(uint256 proposalId, uint32 centre);
     error ConsortiumProposalBelowThreshold(uint256 proposalId, uint16 approvals, uint16 threshold);
     error ConsortiumProposalFailed(uint256 proposalId, bytes returnData);
+    error ConsortiumTargetNotContract(address target);
     error ConsortiumInvalidKey(bytes8 keyId);
     error ConsortiumKeyExists(bytes8 keyId);
     error ConsortiumUnknownKey(bytes8 keyId);
@@ -140,7 +141,8 @@ interface IConsortium {
 
     /// @notice Proposes a call that takes effect once `threshold()` member centres approved it.
     /// The proposer's approval is counted at once.
-    /// @dev Requires: caller the admin account of an active centre. Emits {ProposalCreated} and
+    /// @dev Requires: caller the admin account of an active centre; `target` a contract (a typo'd
+    /// address would otherwise "execute" successfully and do nothing). Emits {ProposalCreated} and
     /// {ProposalApproved}.
     /// @return proposalId the new proposal's id (sequential from 1)
     function propose(address target, bytes calldata data) external returns (uint256 proposalId);
@@ -194,6 +196,6 @@ interface IConsortium {
     function proposalLifetime() external view returns (uint64);
 
     /// @notice Was key `keyId` a key of centre `code` valid at time `at`, and is `code` an active
-    /// member now? An unknown key or centre answers (false, false).
+    /// member now? An unknown key answers keyValid false; an unknown centre answers (false, false).
     function keyValidAt(uint32 code, bytes8 keyId, uint64 at) external view returns (bool keyValid, bool centreActive);
 }
