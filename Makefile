@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
 export npm_config_update_notifier := false
 
-.PHONY: run stop status test test-sol test-py bench gas bootstrap clean help
+.PHONY: run stop status test test-sol test-py bench gas bootstrap system clean help
 
 help:
 	@echo "make run    start the local network (chain node + contracts) and print where to go"
@@ -35,15 +35,20 @@ $(VENV)/.installed: pyproject.toml
 run: bootstrap
 	@$(BIN)/hpf node up
 	@$(BIN)/hpf deploy
+	@$(BIN)/python scripts/services.py start
 	@$(BIN)/python scripts/run_summary.py
 
 stop: bootstrap
+	@$(BIN)/python scripts/services.py stop
 	@$(BIN)/hpf node down
 
 status: bootstrap
 	@$(BIN)/hpf node status
 
-test: bootstrap test-sol test-py
+test: bootstrap system test-sol test-py
+
+system:
+	@bash scripts/bootstrap-system.sh
 
 test-sol: node_modules/.installed
 	@echo "==> hardhat test solidity"

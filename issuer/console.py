@@ -12,6 +12,8 @@ from node.cli import app as node_app
 from node.cli import deploy_command
 from node.log import configure_logging
 from node.settings import get_settings
+from verifier.cli import app as verifier_app
+from verifier.cli import verify_command
 
 app = typer.Typer(
     name="hpf",
@@ -21,6 +23,8 @@ app = typer.Typer(
 )
 app.add_typer(node_app, name="node")
 app.command("deploy")(deploy_command)
+app.command("verify")(verify_command)
+app.add_typer(verifier_app, name="verifier")
 
 
 @app.callback()

@@ -20,6 +20,8 @@ def main() -> None:
         print(f"    {name:<18} {c.address}")
     print("  demo centres     " + ", ".join(f"{c.code} {c.name}" for c in DEMO_CENTRES))
     print("  demo lenders     " + ", ".join(f"{i.id} {i.name}" for i in DEMO_INSTITUTIONS))
+    print(f"  verifier page    http://{s.verifier_host}:{s.verifier_port}/?key=demo-key-91000001  (loan officers)")
+    print(f"  verifier API     http://{s.verifier_host}:{s.verifier_port}/docs  (X-API-Key: demo-key-91000001)")
     print(f"  node log         {s.node_dir / 'anvil.log'}")
     print("  stop with        make stop   (state is kept; `make run` resumes)")
 

@@ -4,13 +4,21 @@ leaf  = keccak256(0x00 ‖ digest)          (33 bytes: never mistaken for an inn
 inner = keccak256(min(a, b) ‖ max(a, b))  (OpenZeppelin MerkleProof's commutative hash)
 A node without a sibling at the end of a level moves up unchanged, so a proof has at most
 ceil(log2(n)) elements and a batch of one has the empty proof (root = its leaf).
+
+A batch holds at most MAX_BATCH_SIZE (64) certificates, so a proof has at most MAX_PROOF_DEPTH (6)
+siblings: the proof travels in the certificate's QR code, and a deeper one does not fit the QR
+budget (docs/format.md, "QR budget").
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from eth_utils import keccak
+
+MAX_BATCH_SIZE = 64
+MAX_PROOF_DEPTH = 6  # log2(MAX_BATCH_SIZE)
 
 
 def leaf_hash(digest: bytes) -> bytes:
@@ -28,9 +36,13 @@ class MerkleTree:
     levels: tuple[tuple[bytes, ...], ...]
 
     @classmethod
-    def build(cls, digests: list[bytes]) -> MerkleTree:
+    def build(cls, digests: list[bytes], *, max_size: int = MAX_BATCH_SIZE) -> MerkleTree:
+        """The tree of one batch. `max_size` above MAX_BATCH_SIZE is for measuring the contract
+        (which accepts any tree), never for certificates: their proofs would not fit the QR."""
         if not digests:
             raise ValueError("a batch needs at least one certificate")
+        if len(digests) > max_size:
+            raise ValueError(f"a batch holds at most {max_size} certificates, not {len(digests)}")
         level = tuple(leaf_hash(d) for d in digests)
         levels = [level]
         while len(level) > 1:
@@ -65,3 +77,13 @@ def verify_proof(digest: bytes, proof: list[bytes], root: bytes) -> bool:
     for sibling in proof:
         node = _pair(node, sibling)
     return node == root
+
+
+def root_from_proof(digest: bytes, proof: Sequence[bytes]) -> bytes:
+    """The root that `proof` leads to from `digest`'s leaf: fold the siblings onto the leaf."""
+    node = leaf_hash(digest)
+    for sibling in proof:
+        if len(sibling) != 32:
+            raise ValueError("every Merkle proof element is 32 bytes")
+        node = _pair(node, sibling)
+    return node

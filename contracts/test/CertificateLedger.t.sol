@@ -491,17 +491,17 @@ contract CertificateLedgerCertificateStatusTest is LedgerBase {
 /// hardhat.config.js); regenerate both together with scripts/make_test_vectors.py.
 contract CertificateLedgerGoldenVectorsTest is LedgerBase {
     // valid-eddsa.json and valid-es256.json: two of a batch of three.
-    bytes32 internal constant EDDSA_DIGEST = 0x02cd4565c78d7cf93ec8c7e32b263b28450f004066116cd94b3cdbeee5023cd5;
-    bytes32 internal constant EDDSA_LEAF = 0x2b5c049f3bbefaaa34d471bb5ff48aebeef27bf7b6df6361f7de0cfe5b03db9a;
-    bytes32 internal constant ES256_DIGEST = 0x651f3455d1f6b80339e9e8510039a76ec678e690de9be4ddc7f7bb7f423ad9be;
-    bytes32 internal constant ES256_LEAF = 0xd1206f7386a299969ffcddf94c4beecba7e0ed3c3395b868cf0be9e8ff3c39a4;
-    bytes32 internal constant THIRD_NODE = 0x822f7335bdfcb88b7b81fc29a3aade1cc18a7462a0aa9c030454298d18019a96;
-    bytes32 internal constant ROOT = 0x7d170bdc033b644c71e26748af2a4d524def5822d7c04f46758024828bcf7c90;
+    bytes32 internal constant EDDSA_DIGEST = 0x3df53f60f93ec904d8dcf06ee3203dce4b5608ccc81aaf0822314f48ef69d4da;
+    bytes32 internal constant EDDSA_LEAF = 0x01de215b785032d027009fe56b0578d40145bab93ae61dc42adeee4ab02afb60;
+    bytes32 internal constant ES256_DIGEST = 0xc5ad6c4781d0fbb6356600c24b1515f14affeab011c1e344077a1eaae6966575;
+    bytes32 internal constant ES256_LEAF = 0x3520071d30ef4f76fbd810c6342d0a7c507999ecd3199526eed1deda47b57a29;
+    bytes32 internal constant THIRD_NODE = 0x5f515e79316911f4b86ca59ed08b8cc6ec0237c56a8c049cf2371f9a52d2b684;
+    bytes32 internal constant ROOT = 0x2e6c08544865c64a5cc55156c0c722bbde2efc39bffb1e15543c9235c9454317;
     // valid-batch-of-one.json
-    bytes32 internal constant ONE_DIGEST = 0xfba2fa3d027f4cec950a1aab7cfb5b37f4410ec840cc8566e02c3696bf305b99;
-    bytes32 internal constant ONE_ROOT = 0xf318416959b9f7f308dde4de222cd8602f869c24500f9abfd0e846b9954477dc;
-    // proof-invalid.json: the eddsa certificate's proof, stated against another batch's root.
-    bytes32 internal constant OTHER_ROOT = 0x76b9ae6ba30ae53572fdbf46cfcf8e89e4a38e16978bafd872528548c1e815fb;
+    bytes32 internal constant ONE_DIGEST = 0xc26d83f04b9426374ae7bb7d6a8d79a2c3dee900f56db41a591660f866de25cf;
+    bytes32 internal constant ONE_ROOT = 0x3ff92bf4243f811adf47061dac164bd6774b052fae84860346238d5d377d7b82;
+    // proof-invalid.json: another batch's root (its proof header is pasted onto the eddsa certificate).
+    bytes32 internal constant OTHER_ROOT = 0x14c436b300e83e811eceee47b86f88eea52938411e6b20358dd8539710aed740;
 
     function _proof(bytes32 a, bytes32 b) internal pure returns (bytes32[] memory p) {
         p = new bytes32[](2);

@@ -1,0 +1,87 @@
+"""Builds the verifier's FastAPI app: API, health, OpenAPI docs and the loan officers' page."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from node.errors import HpfNodeError
+from node.log import get_logger
+from node.settings import Settings
+from verifier.api.routes import verify
+from verifier.api.state import ServiceState, demo_api_keys
+from verifier.errors import HpfVerifierError
+
+log = get_logger("hpf.verifier")
+WEB_DIR = Path(__file__).resolve().parents[1] / "web"
+
+
+def build_state(settings: Settings, *, trace: bool = True) -> ServiceState:
+    from verifier.service_setup import chain_reader  # noqa: PLC0415
+
+    try:
+        reader = chain_reader(settings)
+    except HpfNodeError as exc:
+        log.warning("no deployment: every chain check will be INDETERMINATE", error=str(exc))
+        reader = None
+    keys = dict(settings.verifier_api_keys) or (demo_api_keys() if settings.local else {})
+    state = ServiceState(settings=settings, reader=reader, api_keys=keys)
+    if trace and reader is not None:
+        from verifier.trace import open_queue  # noqa: PLC0415
+
+        for institution in sorted(set(keys.values())):
+            try:
+                q = open_queue(settings, institution)
+            except HpfNodeError as exc:
+                log.warning("access trace disabled for institution", institution=institution, error=str(exc))
+                continue
+            q.start()
+            state.queues[institution] = q
+    return state
+
+
+def create_app(settings: Settings, *, state: ServiceState | None = None) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.hpf = state or build_state(settings)
+        yield
+        for q in app.state.hpf.queues.values():
+            q.stop()
+
+    app = FastAPI(
+        title="hpf-trust verifier",
+        description="Verify provident-fund deposit certificates (缴存证明) against the consortium chain.",
+        version="1",
+        lifespan=lifespan,
+    )
+    app.include_router(verify.router)
+
+    @app.exception_handler(HpfVerifierError)
+    async def _verifier_error(request: Request, exc: HpfVerifierError) -> JSONResponse:
+        return JSONResponse(status_code=422, content={"error": str(exc), "error_zh": getattr(exc, "message_zh", None)})
+
+    @app.get("/healthz", tags=["health"])
+    def healthz(request: Request) -> dict[str, Any]:
+        st: ServiceState = request.app.state.hpf
+        chain: dict[str, Any] = {"configured": st.reader is not None}
+        if st.reader is not None:
+            try:
+                chain["block"] = int(st.reader.rpc.call("eth_blockNumber", []), 16)
+                chain["reachable"] = True
+            except Exception as exc:
+                chain.update(reachable=False, error=str(exc))
+        return {"status": "ok", "chain": chain, "trace_pending": {i: q.pending() for i, q in st.queues.items()}}
+
+    app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def index() -> FileResponse:
+        return FileResponse(WEB_DIR / "index.html")
+
+    return app

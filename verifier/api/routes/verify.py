@@ -1,0 +1,114 @@
+"""POST /v1/verify, POST /v1/verify/batch, GET /v1/blacklist/{subject}: HTTP in, service calls out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request, status
+from starlette.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+
+from node.bindings import AccessPurpose
+from verifier.api.deps import Institution, State
+from verifier.errors import HpfVerifierError
+from verifier.inputs import read_input
+from verifier.result import VerificationResult
+
+router = APIRouter(prefix="/v1", tags=["verify"])
+
+
+class VerifyRequest(BaseModel):
+    hpf1: str = Field(description="the certificate string, starting with HPF1:", max_length=16_000)
+
+
+class BatchRequest(BaseModel):
+    items: list[str] = Field(description="HPF1 strings", min_length=1, max_length=100)
+
+
+def _unreadable(exc: HpfVerifierError) -> HTTPException:
+    return HTTPException(
+        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+        detail={"error": str(exc), "error_zh": getattr(exc, "message_zh", "无法读取证明")},
+    )
+
+
+def _verify_all(state: State, institution: int, texts: list[str]) -> list[VerificationResult]:
+    verifier = state.verifier(institution)
+    results = [verifier.verify(t) for t in texts]
+    queue = state.queues.get(institution)
+    if queue is not None:
+        queue.add([(bytes.fromhex(r.digest[2:]), AccessPurpose.CERTIFICATE_VERIFIED) for r in results if r.digest])
+    return results
+
+
+async def _body_texts(request: Request, state: State) -> list[str]:
+    limit = state.settings.verifier_max_upload
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, {"error": f"upload larger than {limit} bytes",
+                                                                "error_zh": "上传文件过大"})
+    ctype = request.headers.get("content-type", "")
+    if ctype.startswith("application/json"):
+        try:
+            payload = VerifyRequest.model_validate_json(await request.body())
+        except ValueError as exc:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                                {"error": "expected JSON {\"hpf1\": \"HPF1:…\"}", "error_zh": "请求格式错误"}) from exc
+        data: bytes | str = payload.hpf1
+        filename = None
+    elif ctype.startswith("multipart/form-data"):
+        form = await request.form(max_part_size=limit)
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                                {"error": "the form needs a 'file' field", "error_zh": "请选择文件"})
+        data, filename = await upload.read(), upload.filename
+    else:
+        data, filename = await request.body(), None
+    if len(data) > limit:
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, {"error": f"upload larger than {limit} bytes",
+                                                                "error_zh": "上传文件过大"})
+    try:
+        # Image and PDF decoding is CPU work: keep it off the event loop.
+        found = await run_in_threadpool(read_input, data, filename=filename)
+        return [c.text for c in found]
+    except HpfVerifierError as exc:
+        raise _unreadable(exc) from exc
+
+
+@router.post("/verify", summary="Verify one upload (image, PDF, text) or a JSON {hpf1}")
+async def verify(request: Request, state: State, institution: Institution) -> dict[str, Any]:
+    """The same JSON as `hpf verify --json`. When the upload holds several QR codes, the first
+    is the top-level result and all are in `results`."""
+    texts = await _body_texts(request, state)
+    results = await run_in_threadpool(_verify_all, state, institution, texts)
+    body = results[0].to_json()
+    if len(results) > 1:
+        body["results"] = [r.to_json() for r in results]
+    return body
+
+
+@router.post("/verify/batch", summary="Verify up to 100 HPF1 strings")
+def verify_batch(req: BatchRequest, state: State, institution: Institution) -> dict[str, Any]:
+    return {"results": [r.to_json() for r in _verify_all(state, institution, req.items)]}
+
+
+@router.get("/blacklist/{subject}", summary="Blacklist status of a subject reference taken from a certificate")
+def blacklist(subject: str, state: State, institution: Institution) -> dict[str, Any]:
+    raw = subject.removeprefix("0x")
+    if len(raw) != 64 or any(c not in "0123456789abcdefABCDEF" for c in raw):
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                            {"error": "a subject reference is 32 bytes of hex", "error_zh": "主体标识格式错误"})
+    if state.reader is None:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, {"error": "no chain configured"})
+    from verifier.chain import ChainUnavailable  # noqa: PLC0415
+
+    ref = bytes.fromhex(raw)
+    try:
+        entries = state.reader.active_entries(ref)
+    except ChainUnavailable as exc:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, {"error": str(exc), "error_zh": "无法连接区块链"}) from exc
+    queue = state.queues.get(institution)
+    if queue is not None:
+        queue.add([(ref, AccessPurpose.BLACKLIST_CHECKED)])
+    return {"subject": "0x" + raw.lower(), "listed": bool(entries), "entries": [e.to_json() for e in entries]}

@@ -1,0 +1,203 @@
+"""What a verifier reads from the chain, in as few round trips as possible.
+
+One certificate needs one `eth_call` (CertificateLedger.certificateStatus: anchor, revocation,
+key validity at the anchor time, membership, and the block it was read at). Public keys are
+immutable once registered, so they are read once (from the event index when there is one, else
+from the chain) and kept in memory. Calls go over one keep-alive HTTP connection per thread with
+pre-encoded call data: web3's generic contract call costs several requests and ~1 ms of Python.
+"""
+
+from __future__ import annotations
+
+import http.client
+import itertools
+import json
+import threading
+import urllib.parse
+from dataclasses import dataclass
+from typing import Any
+
+from eth_abi import decode as abi_decode
+from eth_abi import encode as abi_encode
+from eth_utils import keccak
+
+from node.bindings import BlacklistReason, CertificateStatus, EntryStatus, KeyAlgorithm, RevocationReason
+from node.indexer import Indexer
+
+_STATUS_SELECTOR = keccak(text="certificateStatus(bytes32,bytes32,uint32,bytes8)")[:4]
+_STATUS_TYPES = ["(bool,uint32,uint64,uint64,bool,uint64,uint8,bool,bool,uint64,uint64)"]
+_KEY_SELECTOR = keccak(text="key(bytes8)")[:4]
+_KEY_TYPES = ["(uint32,uint8,uint64,uint64,bytes)"]
+_ACTIVE_SELECTOR = keccak(text="activeEntriesOf(bytes32)")[:4]
+_ACTIVE_TYPES = ["(uint64,uint32,uint8,uint8,uint64,uint64)[]"]
+_COUNTS_SELECTOR = keccak(text="activeCountsOf(bytes32[])")[:4]
+_CENTRE_SELECTOR = keccak(text="centre(uint32)")[:4]
+_CENTRE_TYPES = ["(string,address,address,uint8)"]
+
+
+class ChainUnavailable(Exception):
+    """The chain could not be read (transport failure, timeout, or an RPC error)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublicKey:
+    key_id: bytes
+    centre: int
+    algorithm: KeyAlgorithm
+    public_key: bytes
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListedEntry:
+    id: int
+    centre: int
+    reason: BlacklistReason
+    status: EntryStatus
+    listed_at: int
+    expires_at: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "centre": self.centre,
+            "reason": self.reason.name.lower().replace("_", "-"),
+            "under_appeal": self.status is EntryStatus.UNDER_APPEAL,
+            "listed_at": self.listed_at,
+            "expires_at": self.expires_at,
+        }
+
+
+class RpcClient:
+    """Minimal JSON-RPC over HTTP/1.1 keep-alive, one connection per thread."""
+
+    def __init__(self, url: str, *, timeout: float = 5.0) -> None:
+        parsed = urllib.parse.urlsplit(url)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise ValueError(f"not an http(s) RPC URL: {url}")
+        self.url = url
+        self._https = parsed.scheme == "https"
+        self._host = parsed.hostname
+        self._port = parsed.port or (443 if self._https else 80)
+        self._path = parsed.path or "/"
+        self._timeout = timeout
+        self._local = threading.local()
+        self._ids = itertools.count(1)
+
+    def _conn(self) -> http.client.HTTPConnection:
+        conn: http.client.HTTPConnection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            cls = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
+            conn = cls(self._host, self._port, timeout=self._timeout)
+            self._local.conn = conn
+        return conn
+
+    def call(self, method: str, params: list[Any]) -> Any:
+        body = json.dumps({"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": params})
+        for attempt in (0, 1):  # a keep-alive connection the server closed is retried once
+            conn = self._conn()
+            try:
+                conn.request("POST", self._path, body, {"Content-Type": "application/json"})
+                resp = conn.getresponse()
+                raw = resp.read()
+                if resp.status != 200:
+                    raise ChainUnavailable(f"the chain RPC answered HTTP {resp.status}")
+                break
+            except (OSError, http.client.HTTPException) as exc:
+                conn.close()
+                self._local.conn = None
+                if attempt:
+                    raise ChainUnavailable(f"the chain RPC at {self.url} cannot be reached: {exc}") from exc
+        try:
+            reply = json.loads(raw)
+        except ValueError as exc:
+            raise ChainUnavailable("the chain RPC answered something that is not JSON") from exc
+        if "error" in reply:
+            raise ChainUnavailable(f"the chain RPC refused the call: {reply['error'].get('message', reply['error'])}")
+        return reply["result"]
+
+    def eth_call(self, to: str, data: bytes) -> bytes:
+        result = self.call("eth_call", [{"to": to, "data": "0x" + data.hex()}, "latest"])
+        return bytes.fromhex(str(result)[2:])
+
+
+class ChainReader:
+    """Reads certificate status, keys and blacklist entries for the verifier."""
+
+    def __init__(
+        self,
+        rpc: RpcClient,
+        *,
+        ledger: str,
+        consortium: str,
+        blacklist: str,
+        indexer: Indexer | None = None,
+    ) -> None:
+        self.rpc = rpc
+        self.ledger = ledger
+        self.consortium = consortium
+        self.blacklist_address = blacklist
+        self.indexer = indexer
+        self._keys: dict[bytes, PublicKey] = {}
+        self._centre_names: dict[int, str | None] = {}
+        self._lock = threading.Lock()
+
+    def certificate_status(self, digest: bytes, root: bytes, centre: int, key_id: bytes) -> CertificateStatus:
+        data = _STATUS_SELECTOR + abi_encode(["bytes32", "bytes32", "uint32", "bytes8"], [digest, root, centre, key_id])
+        (s,) = abi_decode(_STATUS_TYPES, self.rpc.eth_call(self.ledger, data))
+        return CertificateStatus(
+            anchored=s[0],
+            anchoring_centre=s[1],
+            anchored_at=s[2],
+            anchor_block=s[3],
+            revoked=s[4],
+            revoked_at=s[5],
+            revocation_reason=RevocationReason(s[6]),
+            key_valid_at_anchor=s[7],
+            centre_active=s[8],
+            read_at=s[9],
+            read_block=s[10],
+        )
+
+    def public_key(self, key_id: bytes) -> PublicKey | None:
+        """The registered key `key_id`, or None if no centre registered it."""
+        cached = self._keys.get(key_id)
+        if cached is not None:
+            return cached
+        key: PublicKey | None = None
+        if self.indexer is not None:
+            rec = self.indexer.key(key_id)
+            if rec is not None:
+                key = PublicKey(key_id=key_id, centre=rec.centre, algorithm=rec.algorithm, public_key=rec.public_key)
+        if key is None:
+            data = _KEY_SELECTOR + abi_encode(["bytes8"], [key_id])
+            (k,) = abi_decode(_KEY_TYPES, self.rpc.eth_call(self.consortium, data))
+            if k[0] == 0:
+                return None
+            key = PublicKey(key_id=key_id, centre=k[0], algorithm=KeyAlgorithm(k[1]), public_key=bytes(k[4]))
+        with self._lock:
+            self._keys[key_id] = key
+        return key
+
+    def centre_name(self, code: int) -> str | None:
+        """A member centre's registered name (cached: names do not change), None if unknown."""
+        if code in self._centre_names:
+            return self._centre_names[code]
+        data = _CENTRE_SELECTOR + abi_encode(["uint32"], [code])
+        (c,) = abi_decode(_CENTRE_TYPES, self.rpc.eth_call(self.consortium, data))
+        name = str(c[0]) if c[3] != 0 else None
+        self._centre_names[code] = name
+        return name
+
+    def active_entries(self, subject: bytes) -> list[ListedEntry]:
+        data = _ACTIVE_SELECTOR + abi_encode(["bytes32"], [subject])
+        (rows,) = abi_decode(_ACTIVE_TYPES, self.rpc.eth_call(self.blacklist_address, data))
+        return [
+            ListedEntry(id=r[0], centre=r[1], reason=BlacklistReason(r[2]), status=EntryStatus(r[3]), listed_at=r[4],
+                        expires_at=r[5])
+            for r in rows
+        ]
+
+    def active_counts(self, subjects: list[bytes]) -> list[int]:
+        data = _COUNTS_SELECTOR + abi_encode(["bytes32[]"], [subjects])
+        (counts,) = abi_decode(["uint256[]"], self.rpc.eth_call(self.blacklist_address, data))
+        return [int(c) for c in counts]

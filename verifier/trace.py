@@ -1,0 +1,177 @@
+"""Recording verifications on chain (AccessTrace) in batches, without losing any.
+
+A verification is *acknowledged* once its record is committed to a small SQLite queue; a
+flusher sends queued records in one `record` transaction when the queue reaches `batch_size`
+or `interval` seconds pass. Before sending, the rows are marked with the transaction hash; a
+restart checks that transaction's receipt, so a crash between sending and deleting neither
+loses the records nor records them twice.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from hexbytes import HexBytes
+from web3 import Web3
+
+from node import accounts as demo
+from node.bindings import AccessPurpose, AccessTraceBinding, Sender
+from node.chain import connect
+from node.deploy import DeploymentRecord
+from node.errors import ConfigError
+from node.log import get_logger
+from node.settings import Settings
+from verifier.result import VerificationResult
+
+log = get_logger("hpf.trace")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS queue (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, ref BLOB NOT NULL, purpose INTEGER NOT NULL,
+    queued_at REAL NOT NULL, tx TEXT);
+"""
+
+
+class TraceQueue:
+    """A durable queue of access records for one recorder account, flushed in batches."""
+
+    def __init__(self, db_path: Path, trace: AccessTraceBinding, sender: Sender, *, batch_size: int = 100,
+                 interval: float = 2.0) -> None:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        self.db_path = db_path
+        self.trace = trace
+        self.sender = sender
+        self.batch_size = batch_size
+        self.interval = interval
+        self._db = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")  # an acknowledged record survives a power cut
+        self._db.executescript(_SCHEMA)
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def add(self, records: list[tuple[bytes, AccessPurpose]]) -> None:
+        """Queue records durably; when this returns they are acknowledged."""
+        if not records:
+            return
+        now = time.time()
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.executemany(
+                "INSERT INTO queue (ref, purpose, queued_at) VALUES (?, ?, ?)", [(r, int(p), now) for r, p in records]
+            )
+            self._db.execute("COMMIT")
+            pending = self._db.execute("SELECT count(*) FROM queue").fetchone()[0]
+        if pending >= self.batch_size:
+            self._wake.set()
+
+    def pending(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT count(*) FROM queue").fetchone()[0])
+
+    def reconcile(self) -> None:
+        """Settle rows marked with a transaction: delete them if it was mined, else unmark them."""
+        with self._lock:
+            txs = [r[0] for r in self._db.execute("SELECT DISTINCT tx FROM queue WHERE tx IS NOT NULL")]
+        for tx in txs:
+            try:
+                receipt = self.sender.w3.eth.get_transaction_receipt(HexBytes(tx))
+            except Exception:  # not found: never mined
+                receipt = None
+            with self._lock:
+                if receipt is not None and receipt["status"] == 1:
+                    self._db.execute("DELETE FROM queue WHERE tx=?", (tx,))
+                else:
+                    self._db.execute("UPDATE queue SET tx=NULL WHERE tx=?", (tx,))
+
+    def flush(self) -> int:
+        """Send up to `batch_size` queued records in one transaction. Returns how many were recorded."""
+        self.reconcile()
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT seq, ref, purpose FROM queue WHERE tx IS NULL ORDER BY seq LIMIT ?", (self.batch_size,)
+            ).fetchall()
+        if not rows:
+            return 0
+        tx_hash = self.sender.send(
+            self.trace.contract.functions.record([bytes(r[1]) for r in rows], bytes(int(r[2]) for r in rows)),
+            wait=False,
+        )
+        tx = "0x" + bytes(tx_hash).hex()  # type: ignore[arg-type]
+        with self._lock:
+            self._db.executemany("UPDATE queue SET tx=? WHERE seq=?", [(tx, r[0]) for r in rows])
+        self.sender.wait(tx_hash)  # type: ignore[arg-type]
+        with self._lock:
+            self._db.execute("DELETE FROM queue WHERE tx=?", (tx,))
+        log.info("access records sent", count=len(rows), tx=tx)
+        return len(rows)
+
+    def flush_all(self) -> int:
+        total = 0
+        while (n := self.flush()) > 0:
+            total += n
+        return total
+
+    def start(self) -> None:
+        """Flush in the background by size or every `interval` seconds."""
+        if self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._run, name="trace-flusher", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None
+        try:
+            self.flush_all()
+        except Exception as exc:  # records stay queued for the next start
+            log.warning("access records left queued", error=str(exc), pending=self.pending())
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(self.interval)
+            self._wake.clear()
+            try:
+                while self.flush() >= self.batch_size:
+                    pass
+            except Exception as exc:  # the chain may be down; keep the records and retry later
+                log.warning("access trace flush failed; will retry", error=str(exc))
+
+
+def institution_account(settings: Settings, institution: int) -> LocalAccount:
+    """The account that records for `institution`: HPF_INSTITUTION_KEY, or the DEMO key locally."""
+    key = getattr(settings, "institution_key", None)
+    if key is not None:
+        return Account.from_key(key.get_secret_value())
+    if settings.local:
+        for inst in demo.DEMO_INSTITUTIONS:
+            if inst.id == institution:
+                return demo.demo_account(inst.account_index)
+    raise ConfigError(
+        f"Recording verifications for institution {institution} needs its account key in HPF_INSTITUTION_KEY."
+    )
+
+
+def open_queue(settings: Settings, institution: int, w3: Web3 | None = None) -> TraceQueue:
+    w3 = w3 or connect(settings)
+    record = DeploymentRecord.load(settings.deployment_file)
+    trace = AccessTraceBinding(w3, record.addresses()["AccessTrace"])
+    sender = Sender(w3, institution_account(settings, institution))
+    return TraceQueue(settings.home / "verifier" / f"trace-{institution}.sqlite", trace, sender)
+
+
+def record_verifications(settings: Settings, institution: int, results: list[VerificationResult]) -> None:
+    """CLI path: queue one record per verified certificate, then flush what is queued."""
+    queue = open_queue(settings, institution)
+    queue.add([(bytes.fromhex(r.digest[2:]), AccessPurpose.CERTIFICATE_VERIFIED) for r in results if r.digest])
+    queue.flush_all()
