@@ -58,8 +58,11 @@ test-py: $(VENV)/.installed
 	@echo "==> pytest"
 	@$(BIN)/python -m pytest -q
 
-bench gas: bootstrap
+gas: bootstrap
 	@$(BIN)/python scripts/gas_table.py
+
+bench: bootstrap gas
+	@$(BIN)/python scripts/bench_verify.py
 
 clean:
 	rm -rf var/build var/hardhat .pytest_cache

@@ -25,7 +25,6 @@ from node.bindings import BlacklistReason, CertificateStatus, EntryStatus, KeyAl
 from node.indexer import Indexer
 
 _STATUS_SELECTOR = keccak(text="certificateStatus(bytes32,bytes32,uint32,bytes8)")[:4]
-_STATUS_TYPES = ["(bool,uint32,uint64,uint64,bool,uint64,uint8,bool,bool,uint64,uint64)"]
 _KEY_SELECTOR = keccak(text="key(bytes8)")[:4]
 _KEY_TYPES = ["(uint32,uint8,uint64,uint64,bytes)"]
 _ACTIVE_SELECTOR = keccak(text="activeEntriesOf(bytes32)")[:4]
@@ -142,18 +141,22 @@ class ChainReader:
         self._lock = threading.Lock()
 
     def certificate_status(self, digest: bytes, root: bytes, centre: int, key_id: bytes) -> CertificateStatus:
-        data = _STATUS_SELECTOR + abi_encode(["bytes32", "bytes32", "uint32", "bytes8"], [digest, root, centre, key_id])
-        (s,) = abi_decode(_STATUS_TYPES, self.rpc.eth_call(self.ledger, data))
+        # Hot path: encode and decode the fixed-layout call by hand (eth_abi costs ~0.25 ms here).
+        data = b"".join((_STATUS_SELECTOR, digest, root, centre.to_bytes(32, "big"), key_id.ljust(32, b"\x00")))
+        raw = self.rpc.eth_call(self.ledger, data)
+        if len(raw) != 11 * 32:
+            raise ChainUnavailable(f"certificateStatus answered {len(raw)} bytes, not {11 * 32}: wrong contract?")
+        s = [int.from_bytes(raw[i : i + 32], "big") for i in range(0, 11 * 32, 32)]
         return CertificateStatus(
-            anchored=s[0],
+            anchored=bool(s[0]),
             anchoring_centre=s[1],
             anchored_at=s[2],
             anchor_block=s[3],
-            revoked=s[4],
+            revoked=bool(s[4]),
             revoked_at=s[5],
             revocation_reason=RevocationReason(s[6]),
-            key_valid_at_anchor=s[7],
-            centre_active=s[8],
+            key_valid_at_anchor=bool(s[7]),
+            centre_active=bool(s[8]),
             read_at=s[9],
             read_block=s[10],
         )
