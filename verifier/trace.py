@@ -9,6 +9,7 @@ loses the records nor records them twice.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import sqlite3
 import threading
@@ -61,6 +62,21 @@ class TraceQueue:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._flusher_lock: int | None = None
+
+    def _claim_flusher(self) -> bool:
+        """Only one process sends for a queue (API workers share it): an exclusive file lock,
+        released by the operating system if that process dies."""
+        if self._flusher_lock is not None:
+            return True
+        fd = os.open(str(self.db_path) + ".flusher.lock", os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self._flusher_lock = fd
+        return True
 
     def add(self, records: list[tuple[bytes, AccessPurpose]]) -> None:
         """Queue records durably; when this returns they are acknowledged."""
@@ -97,7 +113,10 @@ class TraceQueue:
                     self._db.execute("UPDATE queue SET tx=NULL WHERE tx=?", (tx,))
 
     def flush(self) -> int:
-        """Send up to `batch_size` queued records in one transaction. Returns how many were recorded."""
+        """Send up to `batch_size` queued records in one transaction. Returns how many were recorded
+        (0 when another process is the flusher for this queue)."""
+        if not self._claim_flusher():
+            return 0
         self.reconcile()
         with self._lock:
             rows = self._db.execute(
@@ -141,6 +160,9 @@ class TraceQueue:
             self.flush_all()
         except Exception as exc:  # records stay queued for the next start
             log.warning("access records left queued", error=str(exc), pending=self.pending())
+        if self._flusher_lock is not None:
+            os.close(self._flusher_lock)
+            self._flusher_lock = None
 
     def _run(self) -> None:
         while not self._stop.is_set():

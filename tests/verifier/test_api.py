@@ -105,3 +105,22 @@ def test_verifications_are_traced_in_batches(chain, haikou_key, client: TestClie
     assert found == digests
     logs = [lg for lg in c.trace.contract.events.AccessRecorded().get_logs(from_block=0) if bytes(lg["args"]["ref"]) in digests]
     assert {unpack_access_record(lg["args"]["record"]).recorder for lg in logs} == {91000001}
+
+
+def test_only_one_process_flushes_a_shared_queue(chain, chain_env, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """API workers share one queue file: a second opener queues but never sends (no double
+    records, no nonce races)."""
+    from node.bindings import AccessPurpose
+    from node.settings import Settings
+    from verifier.trace import open_queue
+
+    settings = Settings(home=tmp_path, deployments_dir=chain_env["HPF_DEPLOYMENTS_DIR"],
+                        node_port=int(chain_env["HPF_NODE_PORT"]))
+    first, second = open_queue(settings, 91000002), open_queue(settings, 91000002)
+    second.add([(b"\x07" * 32, AccessPurpose.CERTIFICATE_VERIFIED)])
+    assert first.flush() == 1  # the first to flush holds the lock
+    second.add([(b"\x08" * 32, AccessPurpose.CERTIFICATE_VERIFIED)])
+    assert second.flush() == 0 and second.pending() == 1
+    assert first.flush() == 1 and first.pending() == 0
+    first.stop()
+    assert second.flush() == 0  # nothing left; and now it may take over
