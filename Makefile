@@ -49,6 +49,7 @@ test: bootstrap system test-sol test-py
 
 system:
 	@bash scripts/bootstrap-system.sh
+	@bash scripts/bootstrap-postgres.sh
 
 test-sol: node_modules/.installed
 	@echo "==> hardhat test solidity"
@@ -63,6 +64,7 @@ gas: bootstrap
 
 bench: bootstrap gas
 	@$(BIN)/python scripts/bench_verify.py
+	@$(BIN)/python scripts/bench_blacklist.py
 
 clean:
 	rm -rf var/build var/hardhat .pytest_cache

@@ -8,6 +8,8 @@ import sys
 import typer
 from pydantic import ValidationError
 
+from issuer.blacklist_cli import app as blacklist_app
+from issuer.cli import app as issuer_app
 from node.cli import app as node_app
 from node.cli import deploy_command
 from node.log import configure_logging
@@ -25,6 +27,8 @@ app.add_typer(node_app, name="node")
 app.command("deploy")(deploy_command)
 app.command("verify")(verify_command)
 app.add_typer(verifier_app, name="verifier")
+app.add_typer(blacklist_app, name="blacklist")
+app.add_typer(issuer_app, name="issuer")
 
 
 @app.callback()

@@ -315,6 +315,38 @@ class Indexer:
         ).fetchall()
         return [_entry(r) for r in rows]
 
+    def active_entries_by_subject(self, at: int) -> dict[bytes, list[EntryRecord]]:
+        """Every entry active at `at`, by subject: one snapshot for checking many people at once."""
+        rows = self._conn().execute(
+            "SELECT id, subject, centre, reason, status, listed_at, expires_at, case_hash FROM blacklist "
+            "WHERE status IN (1, 2) AND expires_at > ? ORDER BY id",
+            (at,),
+        ).fetchall()
+        out: dict[bytes, list[EntryRecord]] = {}
+        for r in rows:
+            e = _entry(r)
+            out.setdefault(e.subject, []).append(e)
+        return out
+
+    def blacklist_statistics(self, at: int, *, soon: int) -> dict[str, Any]:
+        """Active entries by centre and by reason, and those expiring before `soon`."""
+        db = self._conn()
+        active = "status IN (1, 2) AND expires_at > ?"
+        by_centre = {c: n for c, n in db.execute(
+            f"SELECT centre, count(*) FROM blacklist WHERE {active} GROUP BY centre", (at,))}  # noqa: S608
+        by_reason = {BlacklistReason(r).name.lower().replace("_", "-"): n for r, n in db.execute(
+            f"SELECT reason, count(*) FROM blacklist WHERE {active} GROUP BY reason", (at,))}  # noqa: S608
+        expiring = [
+            {"id": r[0], "centre": r[1], "expires_at": r[2]}
+            for r in db.execute(
+                f"SELECT id, centre, expires_at FROM blacklist WHERE {active} AND expires_at <= ? "  # noqa: S608
+                "ORDER BY expires_at", (at, soon))
+        ]
+        under_appeal = db.execute("SELECT count(*) FROM blacklist WHERE status = 2 AND expires_at > ?", (at,))
+        return {"by_centre": by_centre, "by_reason": by_reason, "expiring_soon": expiring,
+                "under_appeal": under_appeal.fetchone()[0], "lifted": db.execute(
+                    "SELECT count(*) FROM blacklist WHERE status = 3").fetchone()[0]}
+
     def entry(self, entry_id: int) -> EntryRecord | None:
         r = self._conn().execute(
             "SELECT id, subject, centre, reason, status, listed_at, expires_at, case_hash FROM blacklist WHERE id=?",

@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     rpc_timeout: float = Field(default=10.0, gt=0)
     deployer_key: SecretStr | None = Field(default=None, description="hex private key for a remote network")
     institution_key: SecretStr | None = Field(default=None, description="a lender's account key (access trace)")
+    operator_key: SecretStr | None = Field(default=None, description="a centre's operator account key")
     block_time: int = Field(default=0, ge=0, description="local node: seconds per block, 0 = mine on demand")
     verifier_host: str = "127.0.0.1"
     verifier_port: int = Field(default=8600, ge=1, le=65535)
@@ -57,6 +58,11 @@ class Settings(BaseSettings):
     @property
     def node_dir(self) -> Path:
         return self.home / "node"
+
+    @property
+    def index_file(self) -> Path:
+        """The event index of this chain's deployment (node/indexer.py)."""
+        return self.home / "index" / f"{self.chain_id}.sqlite"
 
     @property
     def deployment_file(self) -> Path:

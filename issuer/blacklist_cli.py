@@ -1,0 +1,179 @@
+"""`hpf blacklist …`: list, lift, check and import blacklist entries for a fund centre."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from issuer.blacklist import REASONS, BlacklistService, open_service
+from issuer.errors import HpfIssuerError
+from issuer.settings import get_issuer_settings
+from node.errors import HpfNodeError
+from node.settings import get_settings
+
+app = typer.Typer(
+    help="The shared blacklist (失信黑名单): add, lift, check, import, stats. Nothing personal goes on chain.",
+    no_args_is_help=True,
+)
+out = Console()
+err = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+Centre = Annotated[int, typer.Option("--centre", help="Your centre's code, e.g. 460100.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+
+
+def _errors(fn: F) -> F:
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except HpfIssuerError as exc:
+            err.print(f"[bold red]error:[/] {exc.message_zh + ' ' if exc.message_zh else ''}{exc}", highlight=False)
+            raise typer.Exit(exc.exit_code) from None
+        except HpfNodeError as exc:
+            err.print(f"[bold red]error:[/] {exc}", highlight=False)
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _service(centre: int, *, trace: bool = True) -> BlacklistService:
+    key = get_issuer_settings().consortium_key_bytes()
+    return open_service(get_settings(), centre, key, trace=trace)
+
+
+def _date(ts: int) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d")
+
+
+@app.command()
+@_errors
+def add(
+    centre: Centre,
+    id_number: Annotated[str, typer.Option("--id", help="Resident ID number (18 digits, or 15 legacy).")],
+    reason: Annotated[str, typer.Option(help="One of: " + ", ".join(REASONS))],
+    years: Annotated[int, typer.Option(help="3 to 5.")],
+    evidence: Annotated[Path | None, typer.Option(help="The case file; kept by the centre, its hash on chain.")] = None,
+    note: Annotated[str, typer.Option(help="A note kept in the case file.")] = "",
+    json_out: JsonOpt = False,
+) -> None:
+    """List a person for your centre (validated before anything is sent; nothing personal on chain)."""
+    listed = _service(centre, trace=False).add(id_number, reason, years, evidence=evidence, note=note)
+    info = {"entry_id": listed.entry_id, "subject": "0x" + listed.subject.hex(), "expires_at": listed.expires_at,
+            "case_hash": "0x" + listed.case_hash.hex()}
+    if json_out:
+        print(json.dumps(info))
+    else:
+        out.print(f"已列入黑名单 listed: entry {listed.entry_id}, expires {_date(listed.expires_at)}")
+
+
+@app.command()
+@_errors
+def lift(
+    centre: Centre,
+    entry_id: Annotated[int, typer.Argument(help="The entry id (from add, check or stats).")],
+    reason: Annotated[str, typer.Option(help="Why the entry is lifted.")],
+    json_out: JsonOpt = False,
+) -> None:
+    """Lift an entry your centre listed."""
+    _service(centre, trace=False).lift(entry_id, reason)
+    if json_out:
+        print(json.dumps({"entry_id": entry_id, "lifted": True}))
+    else:
+        out.print(f"已解除 lifted: entry {entry_id}")
+
+
+@app.command()
+@_errors
+def check(
+    centre: Centre,
+    id_number: Annotated[str | None, typer.Argument(metavar="ID", help="The ID number to check.")] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="A CSV of ID numbers to check at once.")] = None,
+    out_file: Annotated[Path | None, typer.Option("--out", help="Result CSV for --file (default: <file>.result.csv).")] = None,
+    direct: Annotated[bool, typer.Option("--direct", help="Read the chain instead of the local index.")] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """Every active entry of a person across all centres. Exit 0 clear, 1 listed (for --file: 1 if
+    anyone is listed), 64 bad input. Each check is recorded on chain (AccessTrace)."""
+    if (id_number is None) == (file is None):
+        err.print("error: give one ID number, or --file ids.csv")
+        raise typer.Exit(64)
+    service = _service(centre)
+    if file is not None:
+        target = out_file or file.with_suffix(".result.csv")
+        with Progress(console=err, transient=True) as bar:
+            task = bar.add_task("checking", total=None)
+            summary = service.check_file(file, target, progress=lambda n, total: bar.update(task, completed=n, total=total))
+        if json_out:
+            print(json.dumps({**summary, "result_file": str(target)}))
+        else:
+            out.print(f"{summary['rows']} rows: {summary['listed']} listed, {summary['clear']} clear, "
+                      f"{summary['invalid']} invalid → {target}")
+        raise typer.Exit(1 if summary["listed"] else 0)
+    assert id_number is not None
+    result = service.check(id_number, direct=direct)
+    if json_out:
+        print(json.dumps(result.to_json(), ensure_ascii=False))
+    else:
+        where = "chain" if result.source == "chain" else f"index at block {result.index_block}, {result.behind} behind the chain"
+        if result.listed:
+            table = Table("entry", "centre", "reason", "listed", "expires", "appeal")
+            for e in result.entries:
+                table.add_row(str(e["id"]), str(e["centre"]), e["reason_zh"], _date(e["listed_at"]), _date(e["expires_at"]),
+                              "申诉中" if e["under_appeal"] else "")
+            out.print(f"[bold red]已列入黑名单[/] {result.id_masked} (listed) — {where}")
+            out.print(table)
+        else:
+            out.print(f"未列入黑名单 {result.id_masked} (clear) — {where}")
+    raise typer.Exit(1 if result.listed else 0)
+
+
+@app.command("import")
+@_errors
+def import_(
+    centre: Centre,
+    entries: Annotated[Path, typer.Argument(help="CSV with columns id_number, reason, years[, note].")],
+    json_out: JsonOpt = False,
+) -> None:
+    """Import your centre's existing list; every row validated first; a rerun adds nothing."""
+    service = _service(centre, trace=False)
+    with Progress(console=err, transient=True) as bar:
+        task = bar.add_task("listing", total=None)
+        report = service.import_entries(entries, progress=lambda n, total: bar.update(task, completed=n, total=total))
+    if json_out:
+        print(json.dumps(report.to_json(), ensure_ascii=False))
+    elif report.rejected:
+        for r in report.rejected:
+            err.print(f"row {r['row']}: {r['error_zh'] or ''} {r['error']}", highlight=False)
+        err.print(f"[bold red]{len(report.rejected)} rows rejected; nothing was listed.[/]")
+    else:
+        out.print(f"listed {report.listed}, already listed {report.already}")
+    raise typer.Exit(1 if report.rejected else 0)
+
+
+@app.command()
+@_errors
+def stats(
+    centre: Centre,
+    soon: Annotated[int, typer.Option(help="Days ahead for 'expiring soon'.")] = 90,
+    json_out: JsonOpt = False,
+) -> None:
+    """Active entries by centre and by reason, entries under appeal, and those expiring soon."""
+    s = _service(centre, trace=False).statistics(soon_days=soon)
+    if json_out:
+        print(json.dumps(s))
+        return
+    out.print("by centre: " + ", ".join(f"{c} {n}" for c, n in s["by_centre"].items()))
+    out.print("by reason: " + ", ".join(f"{r} {n}" for r, n in s["by_reason"].items()))
+    out.print(f"under appeal {s['under_appeal']}, lifted {s['lifted']}, expiring within {soon} days "
+              f"{len(s['expiring_soon'])}")

@@ -1,0 +1,36 @@
+"""The centre's database: models, engines and sessions, migrations, certificate numbers."""
+
+from issuer.db.migrate import current_revision, head_revision, upgrade
+from issuer.db.models import (
+    Account,
+    AccountStatus,
+    Base,
+    Batch,
+    BatchState,
+    Certificate,
+    CertificateNumberCounter,
+    CertificateStatus,
+    DepositMonth,
+    KeyAlgorithm,
+    SigningKey,
+)
+from issuer.db.session import make_engine, session_scope
+
+__all__ = [
+    "Account",
+    "AccountStatus",
+    "Base",
+    "Batch",
+    "BatchState",
+    "Certificate",
+    "CertificateNumberCounter",
+    "CertificateStatus",
+    "DepositMonth",
+    "KeyAlgorithm",
+    "SigningKey",
+    "current_revision",
+    "head_revision",
+    "make_engine",
+    "session_scope",
+    "upgrade",
+]

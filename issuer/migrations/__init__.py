@@ -1,0 +1,1 @@
+"""Alembic migrations of the issuer database (configured from `issuer.db.migrate`)."""

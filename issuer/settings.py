@@ -1,0 +1,145 @@
+"""The issuer's settings, from the environment (HPF_*) and the optional TOML file, read through
+`get_issuer_settings()` — never at import.
+
+| setting | env | default |
+|---|---|---|
+| home | `HPF_HOME` | `var` |
+| database_url | `HPF_DATABASE_URL` or `DATABASE_URL` | a SQLite file per centre, `{home}/issuer/{centre}.sqlite` |
+| rpc_url | `HPF_RPC_URL` | unset = the local demo network |
+| consortium_key | `HPF_CONSORTIUM_KEY` | 64 hex digits; on the local network only, the DEMO key |
+| key_passphrase | `HPF_KEY_PASSPHRASE` | encrypts signing keys; on the local network only, the DEMO passphrase |
+
+A database URL may contain `{centre}` (e.g. `postgresql+psycopg://hpf@db/hpf_{centre}`) to give
+each centre its own database on one server. Without it, every centre named on this machine
+shares the one database; rows carry `centre_code`, so that is safe but not the intended layout.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from issuer.errors import ConfigurationError
+from issuer.ids import CONSORTIUM_KEY_LENGTH, check_centre_code
+
+__all__ = [
+    "DEMO_CONSORTIUM_KEY",
+    "DEMO_KEY_PASSPHRASE",
+    "IssuerSettings",
+    "database_url_for",
+    "get_issuer_settings",
+]
+
+#: DEMO ONLY. The consortium key of the local demo network, derived from a public string so
+#: anyone can reproduce it. Used only when HPF_RPC_URL is unset; never on a real network.
+DEMO_CONSORTIUM_KEY: bytes = hashlib.sha256(b"hpf-trust DEMO consortium key, local network only").digest()
+#: DEMO ONLY. Encrypts the local demo network's signing keys when HPF_KEY_PASSPHRASE is unset.
+DEMO_KEY_PASSPHRASE = "hpf-trust DEMO passphrase, local network only"
+
+
+class IssuerSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HPF_", extra="ignore", frozen=True, populate_by_name=True)
+
+    home: Path = Field(
+        default=Path("var"), description="where state lives; centre databases in {home}/issuer/"
+    )
+    database_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("HPF_DATABASE_URL", "DATABASE_URL", "database_url"),
+        description="SQLAlchemy URL; may contain {centre}. Default: a SQLite file per centre",
+    )
+    rpc_url: str | None = Field(
+        default=None, description="a remote network's RPC; unset = the local demo network"
+    )
+    consortium_key: SecretStr | None = Field(
+        default=None, description="hex, 32 bytes, shared by member centres"
+    )
+    key_passphrase: SecretStr | None = Field(default=None, description="encrypts the centre's signing keys")
+
+    @property
+    def local(self) -> bool:
+        """True on the local demo network, where the DEMO key and passphrase stand in."""
+        return self.rpc_url is None
+
+    def database_url_for(self, centre: int) -> str:
+        check_centre_code(centre)
+        if self.database_url:
+            return self.database_url.replace("{centre}", str(centre))
+        path = (self.home / "issuer" / f"{centre}.sqlite").absolute()
+        return f"sqlite:///{path}"
+
+    def consortium_key_bytes(self) -> bytes:
+        """The 32-byte consortium key, or a `ConfigurationError` saying what is wrong with it."""
+        if self.consortium_key is None:
+            if self.local:
+                return DEMO_CONSORTIUM_KEY
+            raise ConfigurationError(
+                "HPF_CONSORTIUM_KEY is not set: a centre on a real network needs the consortium key "
+                "(64 hex digits) shared by the member centres.",
+                message_zh="未设置 HPF_CONSORTIUM_KEY：正式网络上的中心需要成员中心共享的联盟密钥（64位十六进制）。",
+            )
+        text = self.consortium_key.get_secret_value().strip()
+        text = text[2:] if text.lower().startswith("0x") else text
+        try:
+            key = bytes.fromhex(text)
+        except ValueError:
+            raise ConfigurationError(
+                "HPF_CONSORTIUM_KEY is not hexadecimal: give the 32-byte key as 64 hex digits.",
+                message_zh="HPF_CONSORTIUM_KEY 不是十六进制：请以64位十六进制数字给出32字节的密钥。",
+            ) from None
+        if len(key) != CONSORTIUM_KEY_LENGTH:
+            raise ConfigurationError(
+                f"HPF_CONSORTIUM_KEY is {len(key)} bytes long; the consortium key is {CONSORTIUM_KEY_LENGTH} "
+                "bytes (64 hex digits).",
+                message_zh=f"HPF_CONSORTIUM_KEY 长度为{len(key)}字节；联盟密钥应为32字节（64位十六进制）。",
+            )
+        return key
+
+    def signing_key_passphrase(self) -> bytes:
+        """The passphrase that encrypts signing keys, or a `ConfigurationError` off the demo network."""
+        if self.key_passphrase is not None and self.key_passphrase.get_secret_value():
+            return self.key_passphrase.get_secret_value().encode("utf-8")
+        if self.local:
+            return DEMO_KEY_PASSPHRASE.encode("utf-8")
+        raise ConfigurationError(
+            "HPF_KEY_PASSPHRASE is not set: a centre on a real network must give the passphrase that "
+            "encrypts its signing keys.",
+            message_zh="未设置 HPF_KEY_PASSPHRASE：正式网络上的中心必须提供加密签名密钥的口令。",
+        )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        config_file = Path(os.environ.get("HPF_CONFIG", "hpf.toml"))
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if config_file.is_file():
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
+        return tuple(sources)
+
+
+@lru_cache(maxsize=1)
+def get_issuer_settings(**overrides: Any) -> IssuerSettings:
+    """The process's issuer settings, read once. Tests pass overrides or clear the cache."""
+    return IssuerSettings(**overrides)
+
+
+def database_url_for(centre: int) -> str:
+    """The database URL of `centre` under the process's settings."""
+    return get_issuer_settings().database_url_for(centre)
