@@ -62,9 +62,14 @@ test-py: $(VENV)/.installed
 gas: bootstrap
 	@$(BIN)/python scripts/gas_table.py
 
-bench: bootstrap gas
+scripts/oa-bench/node_modules/.installed: scripts/oa-bench/package-lock.json
+	@cd scripts/oa-bench && npm ci --no-audit --no-fund --loglevel=error >/dev/null
+	@touch $@
+
+bench: bootstrap gas scripts/oa-bench/node_modules/.installed
 	@$(BIN)/python scripts/bench_verify.py
 	@$(BIN)/python scripts/bench_blacklist.py
+	@if [ -f scripts/bench_issue.py ]; then $(BIN)/python scripts/bench_issue.py; fi
 
 clean:
 	rm -rf var/build var/hardhat .pytest_cache
