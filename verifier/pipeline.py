@@ -39,6 +39,7 @@ class Context:
     text: str
     reader: ChainReader | None
     institution: int | None
+    with_blacklist: bool = False
     signed: fmt.SignedCertificate | None = None
     digest: bytes | None = None
     key: PublicKey | None = None
@@ -148,10 +149,15 @@ def _chain_read(ctx: Context) -> CheckResult:
     check = CHAIN_READ
     assert ctx.signed is not None and ctx.digest is not None and ctx.reader is not None
     root = ctx.root or b"\x00" * 32
+    cert = ctx.signed.certificate
     try:
-        ctx.status = ctx.reader.certificate_status(
-            ctx.digest, root, ctx.signed.certificate.centre_code, ctx.signed.key_id
-        )
+        if ctx.with_blacklist:  # the holder's entries ride along in the same round trip
+            ctx.status, entries = ctx.reader.status_and_entries(
+                ctx.digest, root, cert.centre_code, ctx.signed.key_id, cert.subject_ref
+            )
+            ctx.extra["blacklist_entries"] = entries
+        else:
+            ctx.status = ctx.reader.certificate_status(ctx.digest, root, cert.centre_code, ctx.signed.key_id)
     except ChainUnavailable as exc:
         ctx.chain_error = str(exc)
         return _unknown(check, "无法连接区块链，暂时无法判断真伪，请稍后重试。", f"The chain could not be read: {exc}.")
@@ -304,7 +310,9 @@ def blacklist_status(ctx: Context) -> dict[str, Any]:
     if ctx.reader is None:
         return {"checked": False, "listed": False, "entries": [], "message": "no chain configured"}
     try:
-        entries = ctx.reader.active_entries(ctx.signed.certificate.subject_ref)
+        entries = ctx.extra.get("blacklist_entries")
+        if entries is None:
+            entries = ctx.reader.active_entries(ctx.signed.certificate.subject_ref)
     except ChainUnavailable as exc:
         return {"checked": False, "listed": False, "entries": [], "message": f"blacklist could not be read: {exc}"}
     return {"checked": True, "listed": bool(entries), "entries": [e.to_json() for e in entries]}
@@ -329,7 +337,7 @@ class Verifier:
         self.pipeline = pipeline
 
     def verify(self, text: str, *, with_blacklist: bool = True) -> VerificationResult:
-        ctx = Context(text=text, reader=self.reader, institution=self.institution)
+        ctx = Context(text=text, reader=self.reader, institution=self.institution, with_blacklist=with_blacklist)
         checks = tuple(run_checks(ctx, self.pipeline))
         verdict = decide(checks)
         chain = None
