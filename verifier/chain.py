@@ -35,7 +35,10 @@ _CENTRE_TYPES = ["(string,address,address,uint8)"]
 
 
 class ChainUnavailable(Exception):
-    """The chain could not be read (transport failure, timeout, or an RPC error)."""
+    """The chain could not be read (transport failure, timeout, or an RPC error). `reply` holds
+    the error's data when the node answered with one (a call's revert data)."""
+
+    reply: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -115,7 +118,9 @@ class RpcClient:
         if not isinstance(reply, dict) or "error" in reply or "result" not in reply:
             error = reply.get("error", reply) if isinstance(reply, dict) else reply
             message = error.get("message", error) if isinstance(error, dict) else error
-            raise ChainUnavailable(f"the chain RPC refused the call: {message}")
+            exc = ChainUnavailable(f"the chain RPC refused the call: {message}")
+            exc.reply = error.get("data") if isinstance(error, dict) else None  # revert data, if any
+            raise exc
         return reply["result"]
 
     def call(self, method: str, params: list[Any]) -> Any:

@@ -22,15 +22,15 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from typing import Any, Literal, NoReturn, TypeAlias
 
-import base45
 import cbor2
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
-from eth_utils import keccak
+from verifier.hashing import keccak256 as keccak
 
+from verifier.b45 import b45decode, b45encode
 from verifier.errors import MalformedCertificate, UnsupportedVersion
 from verifier.merkle import MAX_BATCH_SIZE, MAX_PROOF_DEPTH, root_from_proof
 
@@ -57,9 +57,11 @@ __all__ = [
     "computed_root",
     "decode",
     "encode",
+    "from_cose",
     "key_id_for",
     "public_key_bytes",
     "sign",
+    "to_cose",
     "verify_signature",
     "with_proof",
 ]
@@ -172,7 +174,11 @@ def _check_text(name: str, value: object, max_length: int, pattern: re.Pattern[s
         _malformed(f"Field '{name}' must be a text string, not {type(value).__name__}.")
     if not 1 <= len(value) <= max_length:
         _malformed(f"Field '{name}' must be 1 to {max_length} characters long, not {len(value)}.")
-    if value != value.strip() or any(unicodedata.category(c) in _FORBIDDEN_CATEGORIES for c in value):
+    # isprintable() is False for every forbidden category (and for non-ASCII spaces, which are
+    # allowed): only then look at each character's category.
+    if value != value.strip() or (
+        not value.isprintable() and any(unicodedata.category(c) in _FORBIDDEN_CATEGORIES for c in value)
+    ):
         _malformed(f"Field '{name}' has surrounding spaces or control characters.")
     if pattern is not None and not pattern.fullmatch(value):
         _malformed(f"Field '{name}' does not have the required form: {value!r}.")
@@ -523,17 +529,23 @@ def verify_signature(signed: SignedCertificate, public_key: bytes, algorithm: Al
 # ---------------------------------------------------------------------------------------------
 
 
-def encode(signed: SignedCertificate) -> str:
-    """The certificate as the "HPF1:" text that goes into the QR code and the PDF."""
+def to_cose(signed: SignedCertificate) -> bytes:
+    """The tagged COSE_Sign1 bytes of the certificate (with its proof, if attached): what the
+    text form compresses. An issuer stores these; `from_cose` reads them back."""
     unprotected: dict[int, object] = {}
     if signed.root_tag is not None:
         unprotected[PROOF_LABEL] = [signed.root_tag, b"".join(signed.proof)]
-    cose = _COSE_SIGN1_TAG + cbor2.dumps(
+    return _COSE_SIGN1_TAG + cbor2.dumps(
         [signed.protected, unprotected, signed.payload, signed.signature], canonical=True
     )
+
+
+def encode(signed: SignedCertificate) -> str:
+    """The certificate as the "HPF1:" text that goes into the QR code and the PDF."""
+    cose = to_cose(signed)
     if len(cose) > MAX_DECOMPRESSED_BYTES:
         raise ValueError(f"the certificate is {len(cose)} bytes, over the limit of {MAX_DECOMPRESSED_BYTES}")
-    text = PREFIX + base45.b45encode(zlib.compress(cose, 9)).decode("ascii")
+    text = PREFIX + b45encode(zlib.compress(cose, 9))
     if len(text) > MAX_TEXT_LENGTH:
         raise ValueError(f"the certificate is {len(text)} characters, over the limit of {MAX_TEXT_LENGTH}")
     return text
@@ -560,7 +572,7 @@ def decode(text: str) -> SignedCertificate:
         _malformed("The text is not a certificate: it does not start with 'HPF1:'.")
     # 2. base45.
     try:
-        compressed = base45.b45decode(text[len(PREFIX) :])
+        compressed = b45decode(text[len(PREFIX) :])
     except ValueError:
         _malformed("The text after 'HPF1:' is not valid base45.")
     # 3. zlib, bounded: a small input must not expand into a large allocation.
@@ -575,6 +587,14 @@ def decode(text: str) -> SignedCertificate:
         _malformed("The certificate data is a truncated zlib stream.")
     if inflater.unused_data:
         _malformed("The certificate data has bytes after its zlib stream.")
+    return from_cose(cose)
+
+
+def from_cose(cose: bytes) -> SignedCertificate:
+    """Parses COSE_Sign1 bytes (`to_cose`) as `decode` does after decompressing. Raises only
+    `MalformedCertificate` and `UnsupportedVersion`."""
+    if len(cose) > MAX_DECOMPRESSED_BYTES:
+        _malformed(f"The certificate data is more than {MAX_DECOMPRESSED_BYTES} bytes.")
     # 4. COSE_Sign1: [protected bstr, unprotected map, payload bstr, signature bstr], tag 18 optional.
     if cose.startswith(_COSE_SIGN1_TAG):
         cose = cose[len(_COSE_SIGN1_TAG) :]

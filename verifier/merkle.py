@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from eth_utils import keccak
+from verifier.hashing import keccak256 as keccak
 
 MAX_BATCH_SIZE = 64
 MAX_PROOF_DEPTH = 6  # log2(MAX_BATCH_SIZE)
