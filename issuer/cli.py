@@ -57,7 +57,7 @@ class _Command(TyperCommand):
 
 app = typer.Typer(
     name="issuer",
-    help="A fund centre's issuer (公积金中心签发服务): import accounts, list them, demo data, migrations.",
+    help="A fund centre's issuer (公积金中心签发服务): accounts, bulk issuance, keys, passwords, the portal service.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode="markdown",  # docstring paragraphs wrap to the terminal

@@ -9,7 +9,9 @@ import typer
 from pydantic import ValidationError
 
 from issuer.blacklist_cli import app as blacklist_app
+from issuer.cli import _Command
 from issuer.cli import app as issuer_app
+from issuer.issue_cli import issue_command, revoke_command
 from node.cli import app as node_app
 from node.cli import deploy_command
 from node.log import configure_logging
@@ -22,12 +24,15 @@ app = typer.Typer(
     help="hpf-trust: provident-fund deposit certificates and a shared blacklist on a consortium chain.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",  # docstring paragraphs wrap to the terminal
 )
 app.add_typer(node_app, name="node")
 app.command("deploy")(deploy_command)
 app.command("verify")(verify_command)
 app.add_typer(verifier_app, name="verifier")
 app.add_typer(blacklist_app, name="blacklist")
+app.command("issue", cls=_Command)(issue_command)
+app.command("revoke", cls=_Command)(revoke_command)
 app.add_typer(issuer_app, name="issuer")
 
 

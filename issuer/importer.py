@@ -191,7 +191,27 @@ class AccountRow:
     months: tuple[str, ...]
 
     def account_values(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in _ACCOUNT_FIELDS}
+        values = {k: getattr(self, k) for k in _ACCOUNT_FIELDS[:_STORED_FIELDS]}
+        values.update(_summary(self.months))
+        return values
+
+
+def _summary(months: tuple[str, ...]) -> dict[str, Any]:
+    """first_month, last_month, months_paid, months_continuous of validated 'YYYY-MM' months
+    (the same figures as issuer.db.months.summarise_months, without re-parsing)."""
+    if not months:
+        return {"first_month": None, "last_month": None, "months_paid": 0, "months_continuous": 0}
+    indexes = sorted({int(m[:4]) * 12 + int(m[5:7]) for m in months})
+    run = 1
+    while run < len(indexes) and indexes[-run - 1] == indexes[-run] - 1:
+        run += 1
+    first, last = indexes[0] - 1, indexes[-1] - 1
+    return {
+        "first_month": month_text(first),
+        "last_month": month_text(last),
+        "months_paid": len(indexes),
+        "months_continuous": run,
+    }
 
 
 _ACCOUNT_FIELDS: tuple[str, ...] = (
@@ -208,7 +228,13 @@ _ACCOUNT_FIELDS: tuple[str, ...] = (
     "monthly_amount",
     "balance",
     "loan_outstanding",
+    # derived from the months (account_values computes them)
+    "first_month",
+    "last_month",
+    "months_paid",
+    "months_continuous",
 )
+_STORED_FIELDS = 13  # the fields above the derived ones
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -8,6 +8,11 @@
 | rpc_url | `HPF_RPC_URL` | unset = the local demo network |
 | consortium_key | `HPF_CONSORTIUM_KEY` | 64 hex digits; on the local network only, the DEMO key |
 | key_passphrase | `HPF_KEY_PASSPHRASE` | encrypts signing keys; on the local network only, the DEMO passphrase |
+| issuer_host | `HPF_ISSUER_HOST` | `127.0.0.1` |
+| issuer_ports | `HPF_ISSUER_PORTS` | JSON `{"centre": port}`; default 8701 Haikou, 8702 Sanya, 8703 Danzhou, else 8700 |
+| staff_keys | `HPF_STAFF_KEYS` | JSON `{"api key": centre}`; on the local network only, `demo-staff-<centre>` |
+| batch_size / batch_timeout | `HPF_BATCH_SIZE` / `HPF_BATCH_TIMEOUT` | 64 certificates / 1.0 s |
+| session_secret | `HPF_SESSION_SECRET` | signs portal sessions; random per start when unset |
 
 A database URL may contain `{centre}` (e.g. `postgresql+psycopg://hpf@db/hpf_{centre}`) to give
 each centre its own database on one server. Without it, every centre named on this machine
@@ -35,6 +40,7 @@ from issuer.ids import CONSORTIUM_KEY_LENGTH, check_centre_code
 
 __all__ = [
     "DEMO_CONSORTIUM_KEY",
+    "DEMO_ISSUER_PORTS",
     "DEMO_KEY_PASSPHRASE",
     "IssuerSettings",
     "database_url_for",
@@ -46,6 +52,8 @@ __all__ = [
 DEMO_CONSORTIUM_KEY: bytes = hashlib.sha256(b"hpf-trust DEMO consortium key, local network only").digest()
 #: DEMO ONLY. Encrypts the local demo network's signing keys when HPF_KEY_PASSPHRASE is unset.
 DEMO_KEY_PASSPHRASE = "hpf-trust DEMO passphrase, local network only"
+#: The demo centres' service ports on the local network.
+DEMO_ISSUER_PORTS: dict[int, int] = {460100: 8701, 460200: 8702, 460400: 8703}
 
 
 class IssuerSettings(BaseSettings):
@@ -66,6 +74,26 @@ class IssuerSettings(BaseSettings):
         default=None, description="hex, 32 bytes, shared by member centres"
     )
     key_passphrase: SecretStr | None = Field(default=None, description="encrypts the centre's signing keys")
+    issuer_host: str = Field(default="127.0.0.1", description="where `hpf issuer serve` listens")
+    issuer_ports: dict[int, int] = Field(default_factory=dict, description="centre -> port of its service")
+    staff_keys: dict[str, int] = Field(
+        default_factory=dict, description="staff API key -> centre; empty on the local network = the DEMO keys"
+    )
+    batch_size: int = Field(default=64, ge=1, le=64, description="certificates per Merkle batch")
+    batch_timeout: float = Field(default=1.0, gt=0, le=60, description="seconds before a short batch is closed")
+    session_secret: SecretStr | None = Field(default=None, description="signs portal sessions")
+
+    def issuer_port(self, centre: int) -> int:
+        """The port of the centre's service: configured, else 8701/8702/8703 for the demo centres."""
+        if centre in self.issuer_ports:
+            return self.issuer_ports[centre]
+        return DEMO_ISSUER_PORTS.get(centre, 8700)
+
+    def staff_keys_for(self, centre: int) -> set[str]:
+        """The staff API keys of `centre`: configured, else (local network only) `demo-staff-<centre>`."""
+        if self.staff_keys:
+            return {k for k, c in self.staff_keys.items() if c == centre}
+        return {f"demo-staff-{centre}"} if self.local else set()
 
     @property
     def local(self) -> bool:

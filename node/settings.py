@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     deployer_key: SecretStr | None = Field(default=None, description="hex private key for a remote network")
     institution_key: SecretStr | None = Field(default=None, description="a lender's account key (access trace)")
     operator_key: SecretStr | None = Field(default=None, description="a centre's operator account key")
+    admin_key: SecretStr | None = Field(default=None, description="a centre's admin account key (registers keys)")
     block_time: int = Field(default=0, ge=0, description="local node: seconds per block, 0 = mine on demand")
     verifier_host: str = "127.0.0.1"
     verifier_port: int = Field(default=8600, ge=1, le=65535)

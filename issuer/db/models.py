@@ -171,6 +171,12 @@ class Account(Base):
     balance: Mapped[int] = mapped_column(comment="fen")
     loan_outstanding: Mapped[bool] = mapped_column(Boolean)
     password_hash: Mapped[str | None] = mapped_column(String(255))
+    # The deposit months summarised (issuer/db/months.py), kept beside them by whoever writes them
+    # (the importer), so that issuing 100,000 certificates reads no month rows.
+    first_month: Mapped[str | None] = mapped_column(String(7), comment="YYYY-MM, first month paid")
+    last_month: Mapped[str | None] = mapped_column(String(7), comment="YYYY-MM, last month paid")
+    months_paid: Mapped[int] = mapped_column(Integer, server_default="0")
+    months_continuous: Mapped[int] = mapped_column(Integer, server_default="0", comment="up to last_month")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -268,7 +274,9 @@ class Certificate(Base):
     valid_until: Mapped[datetime]
     digest: Mapped[bytes | None] = mapped_column(LargeBinary(32), unique=True, comment="set when signed")
     key_id: Mapped[bytes | None] = mapped_column(LargeBinary(8), ForeignKey("signing_keys.key_id"))
-    encoded: Mapped[str | None] = mapped_column(Text, comment="HPF1 text; without its proof until anchored")
+    cose: Mapped[bytes | None] = mapped_column(
+        LargeBinary, comment="the signed COSE_Sign1, without its proof (the batch gives that)"
+    )
     batch_id: Mapped[int | None] = mapped_column(_Id, ForeignKey("batches.id"))
     leaf_index: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[CertificateStatus] = mapped_column(

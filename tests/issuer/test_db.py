@@ -82,6 +82,31 @@ def test_upgrade_is_idempotent_and_takes_a_url(database_url: str) -> None:
     assert schema_diff(database_url) == []
 
 
+def test_migration_0002_fills_in_the_month_summary_of_existing_accounts(database_url: str) -> None:
+    from sqlalchemy import text
+
+    eng = make_engine(database_url)
+    try:
+        upgrade(eng, "0001")
+        with eng.begin() as c:
+            c.execute(text(
+                "INSERT INTO accounts (id, centre_code, id_number, name, employer_name, employer_account, "
+                "personal_account, status, opened, deposit_base, employee_rate_bp, employer_rate_bp, monthly_amount, "
+                "balance, loan_outstanding, created_at, updated_at) VALUES (1, 460100, '11010519491231002X', '王芳', "
+                "'某公司', '4601000001', '460100000000001', 'normal', '2012-07-01', 1, 1, 1, 1, 1, false, "
+                "'2026-01-01 00:00:00', '2026-01-01 00:00:00')"))
+            for i, month in enumerate(["2024-11", "2024-12", "2025-02", "2025-03", "2025-04"]):
+                c.execute(text("INSERT INTO deposit_months (id, centre_code, account_id, month, amount) "
+                               "VALUES (:i, 460100, 1, :m, 1)"), {"i": i + 1, "m": month})
+        assert upgrade(eng) == head_revision()
+        with session_scope(eng) as s:
+            a = s.get(Account, 1)
+            assert a is not None
+            assert (a.first_month, a.last_month, a.months_paid, a.months_continuous) == ("2024-11", "2025-04", 5, 3)
+    finally:
+        eng.dispose()
+
+
 def test_schema_diff_notices_a_difference(engine: Engine) -> None:
     with engine.begin() as conn:
         conn.execute(text("DROP INDEX ix_accounts_centre_code_status"))
@@ -150,7 +175,7 @@ def test_a_certificate_and_everything_it_refers_to_round_trip(engine: Engine) ->
                 valid_until=issued + timedelta(days=30),
                 digest=b"\x06" * 32,
                 key_id=key.key_id,
-                encoded="HPF1:...",
+                cose=b"\xd2\x84...",
                 batch_id=batch.id,
                 leaf_index=0,
                 status=CertificateStatus.ANCHORED,

@@ -377,3 +377,46 @@ def test_a_missing_or_binary_file(tmp_path: Path, engine: Engine) -> None:
     (tmp_path / "bin.csv").write_bytes(b"\xff\xfe\x00\x81\x30\xff" * 10)
     with pytest.raises(ImportFileError, match="not a text file"):
         run(engine, tmp_path / "bin.csv")
+
+
+def test_accounts_carry_the_summary_of_their_months(engine: Engine, tmp_path: Path) -> None:
+    """first/last month, months paid and continuous are stored beside the months (bulk issuance
+    reads them), and agree with summarise_months, also after an update moves the months."""
+    from issuer.db.months import summarise_months
+    from issuer.demo_data import generate_csv
+
+    path = generate_csv(tmp_path / "demo.csv", 460100, 60, seed=5)
+
+    def check() -> int:
+        with session_scope(engine) as s:
+            months: dict[int, list[str]] = {}
+            for account_id, month in s.execute(select(DepositMonth.account_id, DepositMonth.month)):
+                months.setdefault(account_id, []).append(month)
+            checked = 0
+            for a in s.scalars(select(Account)):
+                summary = summarise_months(months.get(a.id, []))
+                if summary is None:
+                    assert (a.first_month, a.last_month, a.months_paid, a.months_continuous) == (None, None, 0, 0)
+                else:
+                    assert (a.first_month, a.last_month, a.months_paid, a.months_continuous) == (
+                        summary.first_month, summary.last_month, summary.months_paid, summary.months_continuous)
+                    checked += 1
+            return checked
+
+    with session_scope(engine) as s:
+        assert not import_accounts(s, 460100, path).rejected
+    assert check() > 30
+    from issuer.db.months import month_index, month_text
+
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    row = next(r for r in rows if r["last_month"] and month_index(r["last_month"]) - month_index(r["first_month"]) > 6)
+    gap = month_text(month_index(row["last_month"]) - 3)  # the continuous run is now 3 months
+    row["gaps"] = ";".join(sorted(filter(None, [*row.get("gaps", "").split(";"), gap])))
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    with session_scope(engine) as s:
+        report = import_accounts(s, 460100, path)
+    assert not report.rejected
+    check()

@@ -1,0 +1,1045 @@
+"""Issuance: certificates signed on request, gathered into Merkle batches, anchored, then handed out.
+
+A certificate goes through these states, each change committed before the next step starts:
+
+    SIGNED (no batch)  →  SIGNED in a SEALED batch  →  batch ANCHORING (transaction hash stored
+    before it is sent)  →  batch and certificates ANCHORED (in one transaction)
+
+A certificate stores its signed COSE_Sign1 bytes; its proof is the path through its batch's tree,
+which the batch's certificates' digests give. The HPF1 text (signature and proof) is put together
+when it is read, and only once the certificate is ANCHORED: none is handed out without its proof.
+Whether a batch is anchored is decided by the ledger's `batch(root)` view: after a crash of the
+issuer or of the chain node, `recover()` looks every SEALED or ANCHORING batch up on chain and
+either finishes it (the root is there) or sends it again (it is not). The ledger refuses a root
+twice, so a transaction sent twice by a crash costs gas at worst, never a second anchor.
+
+The batcher (`Issuer.start()`) is a thread that closes a batch when `batch_size` certificates wait
+or when the oldest has waited `batch_timeout` seconds, and anchors all closed batches in one
+JSON-RPC round trip. `issue_all` is the bulk path: it signs a chunk of accounts, seals their
+batches in the same transaction, and anchors the previous chunk while it signs the next.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import multiprocessing
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, NamedTuple
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from issuer.anchoring import ANCHOR_GAS, Anchorer
+from issuer.db import (
+    Account,
+    AccountStatus,
+    Batch,
+    BatchState,
+    Certificate,
+    CertificateStatus,
+    SigningKey,
+    session_scope,
+)
+from issuer.db.models import utcnow
+from issuer.db.months import DepositSummary
+from issuer.db.numbers import number_year, parse_certificate_number, reserve_certificate_numbers
+from issuer.errors import EXIT_USAGE, HpfIssuerError
+from issuer.ids import normalise_id
+from issuer.keys import ActiveKey, load_active_key
+from node.bindings import RevocationReason
+from node.errors import ContractError
+from verifier import format as fmt
+from verifier.chain import ChainUnavailable
+from verifier.merkle import MAX_BATCH_SIZE, MerkleTree
+
+__all__ = [
+    "DEFAULT_VALIDITY_DAYS",
+    "IssuanceError",
+    "IssuedCertificate",
+    "Issuer",
+    "NotFound",
+    "REVOCATION_REASONS",
+    "certificate_content",
+]
+
+DEFAULT_VALIDITY_DAYS = 90
+_BULK_CHUNK = 16 * MAX_BATCH_SIZE
+
+#: Revocation reasons as the CLI and API name them.
+REVOCATION_REASONS: dict[str, RevocationReason] = {
+    "superseded": RevocationReason.SUPERSEDED,
+    "issued-in-error": RevocationReason.ISSUED_IN_ERROR,
+    "account-changed": RevocationReason.ACCOUNT_CHANGED,
+    "key-compromised": RevocationReason.KEY_COMPROMISED,
+    "other": RevocationReason.OTHER,
+}
+
+
+class IssuanceError(HpfIssuerError):
+    """A certificate cannot be issued or revoked as asked; nothing was written."""
+
+
+class BadRequest(IssuanceError):
+    exit_code = EXIT_USAGE
+
+
+class NotFound(IssuanceError):
+    exit_code = EXIT_USAGE
+
+
+@dataclass(frozen=True, kw_only=True)
+class IssuedCertificate:
+    """A certificate as the issuer stores it. `text` (the HPF1 string with its proof) is set only
+    once the certificate is anchored; before that it must not be handed out."""
+
+    id: int
+    number: str
+    centre: int
+    account_id: int
+    purpose: str
+    audience: int | None
+    issued_at: datetime
+    valid_until: datetime
+    status: CertificateStatus
+    digest: bytes | None
+    text: str | None
+    root: bytes | None = None
+    anchored_at: datetime | None = None
+    anchored_block: int | None = None
+    revoked_at: datetime | None = None
+    revocation_reason: str | None = None
+
+    @property
+    def ready(self) -> bool:
+        return self.text is not None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "number": self.number,
+            "centre": self.centre,
+            "purpose": self.purpose,
+            "purpose_zh": fmt.PURPOSES[self.purpose][1] if self.purpose in fmt.PURPOSES else self.purpose,
+            "audience": self.audience,
+            "issued_at": self.issued_at.isoformat(),
+            "valid_until": self.valid_until.isoformat(),
+            "status": self.status.value,
+            "digest": self.digest.hex() if self.digest else None,
+            "root": self.root.hex() if self.root else None,
+            "anchored_at": self.anchored_at.isoformat() if self.anchored_at else None,
+            "anchored_block": self.anchored_block,
+            "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
+            "revocation_reason": self.revocation_reason,
+            "text": self.text,
+        }
+
+
+def certificate_text(cose: bytes, digests: Sequence[bytes], leaf_index: int) -> str:
+    """The HPF1 text of a stored certificate: its COSE_Sign1 with the proof through its batch
+    (the batch's certificate digests in leaf order). Deterministic."""
+    tree = MerkleTree.build(list(digests))
+    return fmt.encode(fmt.with_proof(fmt.from_cose(cose), tree.root, tree.proof(leaf_index)))
+
+
+def _batch_digests(s: Session, batch_id: int) -> list[bytes]:
+    return list(s.scalars(select(Certificate.digest).where(Certificate.batch_id == batch_id)
+                          .order_by(Certificate.leaf_index)))
+
+
+def _issued(s: Session, c: Certificate, digests: dict[int, list[bytes]] | None = None) -> IssuedCertificate:
+    batch = c.batch
+    text = None
+    if c.status in (CertificateStatus.ANCHORED, CertificateStatus.REVOKED) and batch is not None:
+        cache = digests if digests is not None else {}
+        if batch.id not in cache:
+            cache[batch.id] = _batch_digests(s, batch.id)
+        assert c.cose is not None and c.leaf_index is not None
+        text = certificate_text(c.cose, cache[batch.id], c.leaf_index)
+    return IssuedCertificate(
+        id=c.id,
+        number=c.number,
+        centre=c.centre_code,
+        account_id=c.account_id,
+        purpose=c.purpose,
+        audience=c.audience,
+        issued_at=c.issued_at,
+        valid_until=c.valid_until,
+        status=c.status,
+        digest=c.digest,
+        text=text,
+        root=batch.root if batch is not None else None,
+        anchored_at=batch.anchored_at if batch is not None else None,
+        anchored_block=batch.anchored_block if batch is not None else None,
+        revoked_at=c.revoked_at,
+        revocation_reason=c.revocation_reason,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Content
+# ---------------------------------------------------------------------------------------------
+
+
+def _mask_account(account: str) -> str:
+    if len(account) <= 4:
+        return "*" * len(account)
+    keep = min(4, len(account) // 3)
+    return account[:keep] + "*" * (len(account) - 2 * keep) + account[-keep:]
+
+
+def certificate_content(
+    account: Account | AccountFacts,
+    summary: DepositSummary | None,
+    *,
+    number: str,
+    purpose: str,
+    audience: int | None,
+    issued_at: int,
+    valid_until: int,
+    subject: bytes,
+) -> fmt.Certificate:
+    """The certificate of `account` (ID number normalised, as stored) at `issued_at`, with the
+    summary of its deposit months (`account_summary`)."""
+    if summary is None:
+        raise BadRequest(
+            f"Account {account.personal_account} has no deposit months: there is nothing to certify.",
+            message_zh=f"账户 {account.personal_account} 没有缴存记录，无法出具缴存证明。",
+        )
+    idn = account.id_number
+    return fmt.Certificate(
+        number=number,
+        centre_code=account.centre_code,
+        purpose=purpose,  # type: ignore[arg-type]
+        audience=audience,
+        issued_at=issued_at,
+        valid_until=valid_until,
+        name=account.name,
+        id_masked=idn[:6] + "*" * 8 + idn[14:],
+        subject_ref=subject,
+        employer_name=account.employer_name,
+        employer_account=account.employer_account,
+        account_masked=_mask_account(account.personal_account),
+        account_status=AccountStatus(account.status).value,  # type: ignore[arg-type]
+        account_opened=account.opened.isoformat(),
+        deposit_base=account.deposit_base,
+        employee_rate_bp=account.employee_rate_bp,
+        employer_rate_bp=account.employer_rate_bp,
+        monthly_amount=account.monthly_amount,
+        first_month=summary.first_month,
+        last_month=summary.last_month,
+        months_continuous=summary.months_continuous,
+        balance=account.balance,
+        loan_outstanding=account.loan_outstanding,
+    )
+
+
+def account_summary(account: Account | AccountFacts) -> DepositSummary | None:
+    """The summary of the account's deposit months, as the importer stored it on the account."""
+    if account.last_month is None or account.first_month is None:
+        return None
+    return DepositSummary(first_month=account.first_month, last_month=account.last_month,
+                          months_paid=account.months_paid, months_continuous=account.months_continuous)
+
+
+def check_purpose(purpose: str) -> str:
+    if purpose not in fmt.PURPOSES:
+        raise BadRequest(
+            f"Unknown purpose {purpose!r}; use one of: {', '.join(fmt.PURPOSES)}.",
+            message_zh=f"未知用途 {purpose!r}；可选：{'、'.join(f'{k}（{v[1]}）' for k, v in fmt.PURPOSES.items())}。",
+        )
+    return purpose
+
+
+# ---------------------------------------------------------------------------------------------
+# The issuer
+# ---------------------------------------------------------------------------------------------
+
+
+class AccountFacts(NamedTuple):
+    """What a certificate says about an account: plain values, so that worker processes can
+    sign certificates without the database."""
+
+    id: int
+    centre_code: int
+    id_number: str
+    name: str
+    employer_name: str
+    employer_account: str
+    personal_account: str
+    status: AccountStatus
+    opened: date
+    deposit_base: int
+    employee_rate_bp: int
+    employer_rate_bp: int
+    monthly_amount: int
+    balance: int
+    loan_outstanding: bool
+    first_month: str | None
+    last_month: str | None
+    months_paid: int
+    months_continuous: int
+
+
+_FACT_COLUMNS = [getattr(Account, f) for f in AccountFacts._fields]
+_CERTIFICATES = Certificate.__table__
+
+
+def sign_certificates(
+    key: ActiveKey, consortium_key: bytes, accounts: Sequence[AccountFacts | Account], numbers: Sequence[str],
+    *, purpose: str, audience: int | None, issued_at: int, valid_until: int,
+) -> list[dict[str, Any]]:
+    """Certificate rows (status SIGNED, no batch yet) for the accounts, signed with `key`."""
+    issued = datetime.fromtimestamp(issued_at, UTC)
+    until = datetime.fromtimestamp(valid_until, UTC)
+    requested = utcnow()
+    rows = []
+    for account, number in zip(accounts, numbers, strict=True):
+        subject = hmac.new(consortium_key, account.id_number.encode("ascii"), hashlib.sha256).digest()
+        content = certificate_content(account, account_summary(account), number=number, purpose=purpose,
+                                      audience=audience, issued_at=issued_at, valid_until=valid_until,
+                                      subject=subject)
+        signed = fmt.sign(content, key.private_key, key.key_id, key.algorithm)
+        rows.append({
+            "centre_code": account.centre_code,
+            "number": number,
+            "account_id": account.id,
+            "purpose": purpose,
+            "audience": audience,
+            "issued_at": issued,
+            "valid_until": until,
+            "digest": fmt.certificate_digest(signed),
+            "key_id": key.key_id,
+            "cose": fmt.to_cose(signed),
+            "status": CertificateStatus.SIGNED,
+            "requested_at": requested,
+        })
+    return rows
+
+
+# Worker processes for bulk signing: each holds the signing key, sent once at start.
+_worker_key: tuple[ActiveKey, bytes] | None = None
+
+
+def _worker_init(private_raw: bytes, key_id: bytes, consortium_key: bytes) -> None:
+    global _worker_key
+    private = Ed25519PrivateKey.from_private_bytes(private_raw)
+    _worker_key = (ActiveKey(key_id=key_id, algorithm="EdDSA", private_key=private,
+                             public_key=fmt.public_key_bytes(private)), consortium_key)
+
+
+def _worker_sign(accounts: list[AccountFacts], numbers: list[str], purpose: str, issued_at: int,
+                 valid_until: int) -> list[dict[str, Any]]:
+    assert _worker_key is not None
+    key, consortium_key = _worker_key
+    return sign_certificates(key, consortium_key, accounts, numbers, purpose=purpose, audience=None,
+                             issued_at=issued_at, valid_until=valid_until)
+
+
+@dataclass
+class IssueAllReport:
+    issued: int = 0
+    skipped: int = 0
+    batches: int = 0
+    seconds: float = 0.0
+    problems: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "issued": self.issued,
+            "skipped": self.skipped,
+            "batches": self.batches,
+            "seconds": round(self.seconds, 3),
+            "per_second": round(self.issued / self.seconds, 1) if self.seconds else None,
+            "problems": self.problems[:50],
+        }
+
+
+class Issuer:
+    """One centre's issuer: signs, batches, anchors, stores; answers for its certificates."""
+
+    def __init__(
+        self,
+        *,
+        centre: int,
+        engine: Engine,
+        anchorer: Anchorer,
+        passphrase: bytes,
+        consortium_key: bytes,
+        institution_active: Callable[[int], bool] | None = None,
+        batch_size: int = MAX_BATCH_SIZE,
+        batch_timeout: float = 1.0,
+        validity_days: int = DEFAULT_VALIDITY_DAYS,
+        revoker: Callable[[bytes, bytes, list[bytes], RevocationReason], None] | None = None,
+    ) -> None:
+        if not 1 <= batch_size <= MAX_BATCH_SIZE:
+            raise ValueError(f"batch_size is from 1 to {MAX_BATCH_SIZE}")
+        self.centre = centre
+        self.engine = engine
+        self.anchorer = anchorer
+        self.passphrase = passphrase
+        self.consortium_key = consortium_key
+        self.institution_active = institution_active
+        self.batch_size = batch_size
+        self.batch_timeout = batch_timeout
+        self.validity = timedelta(days=validity_days)
+        self.revoker = revoker
+        self._key: ActiveKey | None = None
+        self._key_lock = threading.Lock()
+        self._cond = threading.Condition()
+        self._waiting: dict[int, float] = {}  # certificate id -> monotonic time it was stored
+        self._done: set[int] = set()
+        self._stop = False
+        self._thread: threading.Thread | None = None
+        self._anchor_lock = threading.Lock()  # one anchoring pass at a time in this process
+        self.last_error: str | None = None
+
+    # --- keys and content ---
+
+    def active_key(self) -> ActiveKey:
+        """The key to sign with now. Which key is active is read from the database every time (a
+        rotation by another process takes effect at once); decrypted keys are cached."""
+        with session_scope(self.engine) as s:
+            key_id = s.scalar(
+                select(SigningKey.key_id)
+                .where(SigningKey.centre_code == self.centre, SigningKey.registered_block.is_not(None),
+                       SigningKey.retired_at.is_(None))
+                .order_by(SigningKey.id.desc()).limit(1)
+            )
+        with self._key_lock:
+            if self._key is not None and self._key.key_id == key_id:
+                return self._key
+            key = load_active_key(self.engine, self.centre, self.passphrase)
+            if key is None:
+                raise IssuanceError(
+                    f"Centre {self.centre} has no registered signing key: run `hpf issuer rotate-key "
+                    f"--centre {self.centre}` (or start the service, which creates one).",
+                    message_zh=f"中心 {self.centre} 没有已登记的签名密钥。",
+                )
+            self._key = key
+            return key
+
+    def _subject(self, id_number: str) -> bytes:
+        return hmac.new(self.consortium_key, id_number.encode("ascii"), hashlib.sha256).digest()
+
+    def _check_audience(self, audience: int | None) -> None:
+        if audience is None or self.institution_active is None:
+            return
+        if not self.institution_active(audience):
+            raise BadRequest(
+                f"Institution {audience} is not a registered, active lending institution of the consortium.",
+                message_zh=f"机构 {audience} 不是联盟登记在册的有效贷款机构。",
+            )
+
+    def _find_account(self, s: Session, *, account_id: int | None, id_number: str | None) -> Account:
+        stmt = select(Account).where(Account.centre_code == self.centre)
+        if account_id is not None:
+            stmt = stmt.where(Account.id == account_id)
+        elif id_number is not None:
+            stmt = stmt.where(Account.id_number == normalise_id(id_number))
+        else:
+            raise ValueError("give account_id or id_number")
+        account = s.scalars(stmt).first()
+        if account is None:
+            raise NotFound(
+                f"Centre {self.centre} has no account for that ID number.",
+                message_zh=f"本中心（{self.centre}）没有该身份证号的账户。",
+            )
+        if account.status is AccountStatus.CLOSED:
+            raise BadRequest(
+                f"Account {account.personal_account} is closed: no certificate is issued for a closed account.",
+                message_zh=f"账户 {account.personal_account} 已销户，不能出具缴存证明。",
+            )
+        return account
+
+    # --- on demand ---
+
+    def submit(
+        self, *, account_id: int | None = None, id_number: str | None = None, purpose: str = "housing-loan",
+        audience: int | None = None,
+    ) -> int:
+        """Sign and store one certificate (SIGNED, not yet batched); returns its row id. The
+        batcher anchors it; `wait(id)` returns it complete."""
+        check_purpose(purpose)
+        self._check_audience(audience)
+        key = self.active_key()
+        now = utcnow().replace(microsecond=0)
+        with session_scope(self.engine) as s:
+            account = self._find_account(s, account_id=account_id, id_number=id_number)
+            summary = account_summary(account)
+            if summary is None:
+                certificate_content(account, None, number="", purpose=purpose, audience=audience, issued_at=0,
+                                    valid_until=0, subject=b"")  # raises: nothing to certify
+            (number,) = reserve_certificate_numbers(s, centre=self.centre, year=number_year(now), count=1)
+            issued = int(now.timestamp())
+            (values,) = sign_certificates(key, self.consortium_key, [account], [number], purpose=purpose,
+                                          audience=audience, issued_at=issued,
+                                          valid_until=issued + int(self.validity.total_seconds()))
+            row = Certificate(**values)
+            s.add(row)
+            s.flush()
+            cert_id = row.id
+        with self._cond:
+            self._waiting[cert_id] = time.monotonic()
+            self._cond.notify_all()
+        return cert_id
+
+    def wait(self, cert_id: int, *, timeout: float = 30.0) -> IssuedCertificate:
+        """The certificate once anchored (with its proof). Raises IssuanceError on timeout; the
+        certificate stays queued and is anchored later."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while cert_id not in self._done:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                if self._thread is None:  # no batcher thread: anchor in this call
+                    self._cond.release()
+                    try:
+                        self.anchor_pending(force=True)
+                    finally:
+                        self._cond.acquire()
+                    if cert_id in self._done:
+                        break
+                self._cond.wait(min(left, 0.5))
+            self._done.discard(cert_id)
+        found = self.certificate_by_id(cert_id)
+        if found.text is None:
+            raise IssuanceError(
+                f"Certificate {found.number} is signed but not yet anchored on chain"
+                f"{': ' + self.last_error if self.last_error else ''}; it will be anchored as soon as the chain "
+                "answers.",
+                message_zh=f"证明 {found.number} 已签发但尚未上链，链恢复后将自动上链。",
+            )
+        return found
+
+    def request(
+        self, *, account_id: int | None = None, id_number: str | None = None, purpose: str = "housing-loan",
+        audience: int | None = None, timeout: float = 30.0,
+    ) -> IssuedCertificate:
+        """Issue one certificate and return it complete with its proof."""
+        cert_id = self.submit(account_id=account_id, id_number=id_number, purpose=purpose, audience=audience)
+        return self.wait(cert_id, timeout=timeout)
+
+    # --- the batcher ---
+
+    def start(self) -> None:
+        """Recover what a crash left, then run the batcher thread."""
+        self.recover()
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, name=f"batcher-{self.centre}", daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        with self._cond:
+            self._stop = True
+            self._cond.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None
+
+    def _due(self) -> bool:
+        if not self._waiting:
+            return False
+        if len(self._waiting) >= self.batch_size:
+            return True
+        return time.monotonic() - min(self._waiting.values()) >= self.batch_timeout
+
+    def _run(self) -> None:
+        last_poll = time.monotonic()
+        while True:
+            with self._cond:
+                while not self._stop and not self._due():
+                    wait = self.batch_timeout
+                    if self._waiting:
+                        wait = max(0.0, self.batch_timeout - (time.monotonic() - min(self._waiting.values())))
+                    self._cond.wait(min(wait, self.batch_timeout) or 0.01)
+                    if time.monotonic() - last_poll > max(self.batch_timeout, 1.0) * 5:
+                        break  # look for work other processes or a past crash left
+                if self._stop and not self._waiting:
+                    return
+            last_poll = time.monotonic()
+            try:
+                self.anchor_pending(force=True)
+                self.last_error = None
+            except (ChainUnavailable, ContractError, OSError) as exc:
+                self.last_error = str(exc)
+                time.sleep(min(self.batch_timeout, 1.0))
+            except Exception as exc:  # never let the batcher die silently
+                self.last_error = f"{type(exc).__name__}: {exc}"
+                time.sleep(1.0)
+            if self._stop:
+                with self._cond:
+                    if not self._waiting:
+                        return
+
+    def _seal(self, *, force: bool) -> list[int]:
+        """Put waiting SIGNED certificates into new SEALED batches of up to `batch_size`; a short
+        batch only when `force`. Returns the new batch ids."""
+        sealed = []
+        while True:
+            with session_scope(self.engine) as s:
+                ids = list(s.scalars(
+                    select(Certificate.id)
+                    .where(Certificate.centre_code == self.centre, Certificate.status == CertificateStatus.SIGNED,
+                           Certificate.batch_id.is_(None))
+                    .order_by(Certificate.id)
+                    .limit(self.batch_size)
+                ))
+                if not ids or (len(ids) < self.batch_size and not force):
+                    return sealed
+                batch = Batch(centre_code=self.centre, state=BatchState.OPEN, leaf_count=0)
+                s.add(batch)
+                s.flush()
+                # The batch_id IS NULL test is re-checked row by row, so two batchers (two
+                # processes) never claim the same certificate.
+                s.execute(
+                    update(Certificate)
+                    .where(Certificate.id.in_(ids), Certificate.batch_id.is_(None))
+                    .values(batch_id=batch.id)
+                )
+                rows = s.execute(
+                    select(Certificate.id, Certificate.digest).where(Certificate.batch_id == batch.id)
+                    .order_by(Certificate.id)
+                ).all()
+                if not rows:
+                    s.delete(batch)
+                    continue
+                tree = MerkleTree.build([r.digest for r in rows])
+                s.execute(
+                    update(Certificate).execution_options(synchronize_session=False),
+                    [{"id": r.id, "leaf_index": i} for i, r in enumerate(rows)],
+                )
+                batch.root = tree.root
+                batch.leaf_count = len(rows)
+                batch.state = BatchState.SEALED
+                batch.sealed_at = utcnow()
+                sealed.append(batch.id)
+                if len(rows) < self.batch_size:
+                    return sealed
+
+    def anchor_pending(self, *, force: bool = False) -> int:
+        """Seal what waits and anchor every batch not yet anchored. Returns certificates finished."""
+        with self._anchor_lock:
+            self._seal(force=force)
+            with session_scope(self.engine) as s:
+                batch_ids = list(s.scalars(
+                    select(Batch.id).where(Batch.centre_code == self.centre,
+                                           Batch.state.in_([BatchState.SEALED, BatchState.ANCHORING]))
+                    .order_by(Batch.id)
+                ))
+            done = 0
+            for i in range(0, len(batch_ids), 32):
+                done += self._anchor(batch_ids[i : i + 32])
+            return done
+
+    def recover(self) -> int:
+        """After a crash: finish or resend every batch that was sealed but not recorded anchored,
+        and batch every certificate that was signed but not batched. Returns certificates finished.
+
+        Also reconciles with the chain: a batch recorded ANCHORED in a block the chain no longer
+        has (a development node restarted from an older state; a BFT chain never loses blocks)
+        is anchored again, so its certificates, possibly already handed out, become valid again."""
+        with session_scope(self.engine) as s:
+            # A batch left OPEN was never committed with certificates (sealing is one transaction);
+            # drop any such empty rows.
+            s.execute(delete(Batch).where(Batch.centre_code == self.centre, Batch.state == BatchState.OPEN,
+                                          ~Batch.certificates.any()))
+        head = int(self.anchorer.rpc.call("eth_blockNumber", []), 16)
+        with session_scope(self.engine) as s:
+            lost = list(s.execute(select(Batch.id, Batch.root).where(
+                Batch.centre_code == self.centre, Batch.state == BatchState.ANCHORED, Batch.anchored_block > head)))
+        if lost:
+            infos = self.anchorer.batches([r.root for r in lost])
+            gone = [r.id for r, info in zip(lost, infos, strict=True) if info.centre == 0]
+            if gone:
+                with session_scope(self.engine) as s:
+                    s.execute(update(Batch).where(Batch.id.in_(gone)).values(
+                        state=BatchState.SEALED, tx_hash=None, last_error="anchor lost by the chain; anchoring again"))
+        return self.anchor_pending(force=True)
+
+    def _anchor(self, batch_ids: list[int]) -> int:
+        """Anchor the batches (SEALED or ANCHORING) and attach their proofs."""
+        with session_scope(self.engine) as s:
+            batches = list(s.scalars(select(Batch).where(Batch.id.in_(batch_ids)).order_by(Batch.id)))
+        if not batches:
+            return 0
+        # 1. What does the chain say already? (ANCHORING batches may have made it before a crash.)
+        infos = self.anchorer.batches([b.root for b in batches])  # type: ignore[misc]
+        done: list[tuple[int, int, int]] = []
+        to_send = []
+        for b, info in zip(batches, infos, strict=True):
+            if info.centre == self.centre:
+                done.append((b.id, info.anchored_at, info.block))
+            elif info.centre != 0:
+                self._fail(b.id, f"root anchored by centre {info.centre}")
+            else:
+                to_send.append(b)
+        finished = self._finish(done)
+        if not to_send:
+            return finished
+        # 2. Sign, record the hashes, then send: a crash after this commit is seen as ANCHORING.
+        signed = self.anchorer.sign([(Anchorer.anchor_data(b.root, b.leaf_count), ANCHOR_GAS) for b in to_send])  # type: ignore[arg-type]
+        with session_scope(self.engine) as s:
+            s.execute(
+                update(Batch).execution_options(synchronize_session=False),
+                [{"id": b.id, "state": BatchState.ANCHORING, "tx_hash": h} for b, (h, _) in zip(to_send, signed, strict=True)],
+            )
+        try:
+            self.anchorer.send([raw for _, raw in signed])
+        except ChainUnavailable:
+            self.anchorer.reset()
+            raise
+        self.anchorer.wait([h for h, _ in signed])
+        # 3. The ledger decides.
+        infos = self.anchorer.batches([b.root for b in to_send])  # type: ignore[misc]
+        done = []
+        for b, info in zip(to_send, infos, strict=True):
+            if info.centre == self.centre:
+                done.append((b.id, info.anchored_at, info.block))
+            elif info.centre != 0:
+                self._fail(b.id, f"root anchored by centre {info.centre}")
+            else:
+                self.anchorer.reset()  # a refused or lost transaction: re-read the nonce next time
+                self.last_error = f"batch {b.id} is not anchored yet"
+        return finished + self._finish(done)
+
+    def _fail(self, batch_id: int, why: str) -> None:
+        with session_scope(self.engine) as s:
+            s.execute(update(Batch).where(Batch.id == batch_id).values(state=BatchState.FAILED, last_error=why))
+            s.execute(update(Certificate).where(Certificate.batch_id == batch_id)
+                      .values(batch_id=None, leaf_index=None))
+
+    def _finish(self, anchored: list[tuple[int, int, int]]) -> int:
+        """Mark batches [(id, anchored_at, block)] and their certificates ANCHORED, in one
+        transaction. Returns how many certificates that completed."""
+        if not anchored:
+            return 0
+        with self._cond:
+            waiting = bool(self._waiting)
+        count = 0
+        ids: list[int] = []
+        with session_scope(self.engine) as s:
+            for batch_id, anchored_at, block in anchored:
+                done = s.execute(
+                    update(Batch).where(Batch.id == batch_id, Batch.state != BatchState.ANCHORED).values(
+                        state=BatchState.ANCHORED, anchored_at=datetime.fromtimestamp(anchored_at, UTC),
+                        anchored_block=block, last_error=None)
+                ).rowcount
+                if not done:
+                    continue
+                count += s.execute(
+                    update(Certificate)
+                    .where(Certificate.batch_id == batch_id, Certificate.status == CertificateStatus.SIGNED)
+                    .values(status=CertificateStatus.ANCHORED)
+                ).rowcount
+                if waiting:
+                    ids.extend(s.scalars(select(Certificate.id).where(Certificate.batch_id == batch_id)))
+        if ids:
+            with self._cond:
+                for i in ids:
+                    if self._waiting.pop(i, None) is not None:
+                        self._done.add(i)
+                self._cond.notify_all()
+        return count
+
+    # --- bulk ---
+
+    def issue_all(
+        self, *, purpose: str = "housing-loan", progress: Callable[[int, int], None] | None = None,
+        limit: int | None = None, workers: int | None = None,
+    ) -> IssueAllReport:
+        """A certificate for every account that is not closed and has deposits. Worker processes
+        sign chunks of accounts while this process stores the previous chunk and a thread anchors
+        the one before; `workers` defaults to the CPU count for large runs, 0 signs in-process."""
+        check_purpose(purpose)
+        started = time.perf_counter()
+        report = IssueAllReport()
+        key = self.active_key()
+        with session_scope(self.engine) as s:
+            total = s.scalar(select(func.count()).select_from(Account).where(
+                Account.centre_code == self.centre, Account.status != AccountStatus.CLOSED,
+                Account.last_month.is_not(None))) or 0
+            report.skipped = (s.scalar(select(func.count()).select_from(Account).where(
+                Account.centre_code == self.centre, Account.status != AccountStatus.CLOSED,
+                Account.last_month.is_(None))) or 0)
+        if limit is not None:
+            total = min(total, limit)
+        if workers is None:
+            workers = (os.cpu_count() or 1) if total >= 4 * _BULK_CHUNK else 0
+        pool: ProcessPoolExecutor | None = None
+        if workers:
+            raw = key.private_key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                                                serialization.NoEncryption())
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                       initializer=_worker_init, initargs=(raw, key.key_id, self.consortium_key))
+        anchoring = ThreadPoolExecutor(max_workers=1, thread_name_prefix="anchor")
+        signing: deque[Future[list[dict[str, Any]]]] = deque()
+        anchored: Future[int] | None = None
+        last_id = 0
+        loaded = stored = 0
+        validity = int(self.validity.total_seconds())
+
+        def store_next() -> None:
+            nonlocal anchored, stored
+            rows = signing.popleft().result()
+            batch_ids = self._store_rows(rows)
+            report.batches += len(batch_ids)
+            stored += len(rows)
+            if anchored is not None:
+                report.issued += anchored.result()
+            anchored = anchoring.submit(self._anchor_all, batch_ids)
+            if progress is not None:
+                progress(stored, total)
+
+        try:
+            while loaded < total:
+                chunk = self._load_chunk(last_id, min(_BULK_CHUNK, total - loaded))
+                if not chunk:
+                    break
+                last_id = chunk[-1].id
+                loaded += len(chunk)
+                now = int(time.time())
+                with session_scope(self.engine) as s:  # numbers a crash skips are never reused
+                    numbers = reserve_certificate_numbers(s, centre=self.centre, year=number_year(utcnow()),
+                                                          count=len(chunk))
+                if pool is not None:
+                    signing.append(pool.submit(_worker_sign, chunk, numbers, purpose, now, now + validity))
+                else:
+                    done: Future[list[dict[str, Any]]] = Future()
+                    done.set_result(sign_certificates(key, self.consortium_key, chunk, numbers, purpose=purpose,
+                                                      audience=None, issued_at=now, valid_until=now + validity))
+                    signing.append(done)
+                while len(signing) > max(1, workers):
+                    store_next()
+            while signing:
+                store_next()
+            if anchored is not None:
+                report.issued += anchored.result()
+        finally:
+            anchoring.shutdown(wait=True)
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _anchor_all(self, batch_ids: list[int]) -> int:
+        with self._anchor_lock:
+            return self._anchor(batch_ids)
+
+    def _load_chunk(self, after_id: int, count: int) -> list[AccountFacts]:
+        with session_scope(self.engine) as s:
+            rows = s.execute(
+                select(*_FACT_COLUMNS).where(
+                    Account.centre_code == self.centre, Account.status != AccountStatus.CLOSED,
+                    Account.last_month.is_not(None), Account.id > after_id,
+                ).order_by(Account.id).limit(count)
+            )
+            return [AccountFacts(*r) for r in rows]
+
+    def _store_rows(self, rows: list[dict[str, Any]]) -> list[int]:
+        """Store signed certificates with their batches SEALED, in one transaction."""
+        now = utcnow()
+        batch_ids = []
+        with session_scope(self.engine) as s:
+            for start in range(0, len(rows), self.batch_size):
+                part = rows[start : start + self.batch_size]
+                tree = MerkleTree.build([r["digest"] for r in part])
+                batch_id = s.execute(
+                    insert(Batch).values(centre_code=self.centre, state=BatchState.SEALED, root=tree.root,
+                                         leaf_count=len(part), sealed_at=now, created_at=now)
+                    .returning(Batch.id)
+                ).scalar_one()
+                batch_ids.append(batch_id)
+                for i, r in enumerate(part):
+                    r["batch_id"] = batch_id
+                    r["leaf_index"] = i
+            s.connection().execute(_CERTIFICATES.insert(), rows)  # Core: several times faster than the ORM
+        return batch_ids
+
+    # --- reading ---
+
+    def certificate_by_id(self, cert_id: int) -> IssuedCertificate:
+        with session_scope(self.engine) as s:
+            c = s.get(Certificate, cert_id)
+            if c is None or c.centre_code != self.centre:
+                raise NotFound(f"No certificate {cert_id}.", message_zh="没有该证明。")
+            return _issued(s, c)
+
+    def certificate(self, number: str) -> IssuedCertificate:
+        with session_scope(self.engine) as s:
+            c = s.scalars(select(Certificate).where(Certificate.number == number,
+                                                    Certificate.centre_code == self.centre)).first()
+            if c is None:
+                raise NotFound(f"Centre {self.centre} has no certificate {number}.",
+                               message_zh=f"本中心没有编号为 {number} 的证明。")
+            return _issued(s, c)
+
+    def certificates(self, account_id: int) -> list[IssuedCertificate]:
+        with session_scope(self.engine) as s:
+            rows = s.scalars(select(Certificate).where(Certificate.account_id == account_id,
+                                                       Certificate.centre_code == self.centre)
+                             .order_by(Certificate.id.desc()))
+            digests: dict[int, list[bytes]] = {}
+            return [_issued(s, c, digests) for c in rows]
+
+    def status(self) -> dict[str, Any]:
+        with session_scope(self.engine) as s:
+            certs = dict(s.execute(select(Certificate.status, func.count()).where(
+                Certificate.centre_code == self.centre).group_by(Certificate.status)).all())
+            batches = dict(s.execute(select(Batch.state, func.count()).where(
+                Batch.centre_code == self.centre).group_by(Batch.state)).all())
+            waiting = s.scalar(select(func.count()).select_from(Certificate).where(
+                Certificate.centre_code == self.centre, Certificate.status == CertificateStatus.SIGNED)) or 0
+            last = s.scalars(select(Batch).where(Batch.centre_code == self.centre,
+                                                 Batch.state == BatchState.ANCHORED)
+                             .order_by(Batch.id.desc()).limit(1)).first()
+        return {
+            "centre": self.centre,
+            "certificates": {k.value: v for k, v in certs.items()},
+            "batches": {k.value: v for k, v in batches.items()},
+            "waiting_for_anchor": waiting,
+            "last_anchored": {
+                "root": last.root.hex() if last and last.root else None,
+                "leaf_count": last.leaf_count if last else None,
+                "anchored_at": last.anchored_at.isoformat() if last and last.anchored_at else None,
+                "block": last.anchored_block if last else None,
+            },
+            "batch_size": self.batch_size,
+            "batch_timeout": self.batch_timeout,
+            "last_error": self.last_error,
+        }
+
+    # --- revocation ---
+
+    def revoke(self, number: str, reason: str, *, code: RevocationReason = RevocationReason.OTHER) -> IssuedCertificate:
+        """Revoke an anchored certificate of this centre on chain (the ledger checks the Merkle
+        proof of inclusion and that this centre anchored it), then record it here."""
+        text = reason.strip()
+        if not text:
+            raise BadRequest("Give the reason for revoking the certificate.", message_zh="请填写撤销原因。")
+        if code is RevocationReason.NONE:
+            raise BadRequest("A revocation needs a reason code.", message_zh="撤销需要原因代码。")
+        try:
+            parse_certificate_number(number)
+        except ValueError:
+            raise BadRequest(f"{number!r} is not a certificate number (e.g. 460100-2026-00000123).",
+                             message_zh=f"{number!r} 不是证明编号（例如 460100-2026-00000123）。") from None
+        with session_scope(self.engine) as s:
+            c = s.scalars(select(Certificate).where(Certificate.number == number,
+                                                    Certificate.centre_code == self.centre)).first()
+            if c is None:
+                raise NotFound(f"Centre {self.centre} has no certificate {number}.",
+                               message_zh=f"本中心没有编号为 {number} 的证明。")
+            if c.status is CertificateStatus.REVOKED:
+                raise BadRequest(f"Certificate {number} is already revoked.", message_zh=f"证明 {number} 已撤销。")
+            if c.status is not CertificateStatus.ANCHORED or c.batch is None or c.batch.root is None:
+                raise BadRequest(f"Certificate {number} is not anchored yet; revoke it once it is.",
+                                 message_zh=f"证明 {number} 尚未上链，上链后才能撤销。")
+            digests = _batch_digests(s, c.batch.id)
+            root, digest, index = c.batch.root, c.digest, c.leaf_index
+        assert digest is not None and index is not None
+        proof = MerkleTree.build(digests).proof(index)
+        if self.revoker is None:
+            raise IssuanceError("This issuer cannot send revocations (no chain connection).")
+        try:
+            self.revoker(digest, root, proof, code)
+        except ContractError as exc:
+            if exc.error != "CertificateLedgerAlreadyRevoked":
+                raise IssuanceError(f"The chain refused the revocation: {exc}.",
+                                    message_zh="区块链拒绝了撤销操作。") from exc
+        with session_scope(self.engine) as s:
+            s.execute(update(Certificate).where(Certificate.number == number).values(
+                status=CertificateStatus.REVOKED, revoked_at=utcnow(), revocation_reason=text))
+        return self.certificate(number)
+
+    def drain_key(self, key_id: bytes, *, timeout: float = 120.0) -> None:
+        """Anchor everything signed with `key_id` (before that key is retired)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self.anchor_pending(force=True)
+            with session_scope(self.engine) as s:
+                left = s.scalar(select(func.count()).select_from(Certificate).where(
+                    Certificate.key_id == key_id, Certificate.status == CertificateStatus.SIGNED)) or 0
+            if not left:
+                return
+            if time.monotonic() > deadline:
+                raise IssuanceError(f"{left} certificates signed with key {key_id.hex()} could not be anchored; "
+                                    "the key is not retired.")
+            time.sleep(0.5)
+
+
+# ---------------------------------------------------------------------------------------------
+# Wiring
+# ---------------------------------------------------------------------------------------------
+
+
+def open_issuer(
+    centre: int,
+    *,
+    node_settings: Any = None,
+    issuer_settings: Any = None,
+    batch_size: int = MAX_BATCH_SIZE,
+    batch_timeout: float = 1.0,
+    engine: Engine | None = None,
+) -> Issuer:
+    """An Issuer for `centre` on the configured network: its database migrated, its signing key
+    created and registered if it has none, connected to the chain. Call `start()` to run the
+    batcher thread (a service), or use it directly (the CLI anchors inside `request`)."""
+    from hexbytes import HexBytes
+
+    from issuer.blacklist import operator_account
+    from issuer.db import make_engine, upgrade
+    from issuer.ids import check_centre_code
+    from issuer.keys import admin_account, ensure_signing_key
+    from issuer.settings import get_issuer_settings
+    from node.bindings import Sender
+    from node.chain import connect
+    from node.deploy import load_contracts
+    from node.settings import get_settings
+    from verifier.chain import RpcClient
+
+    check_centre_code(centre)
+    ns = node_settings or get_settings()
+    iset = issuer_settings or get_issuer_settings()
+    if engine is None:
+        engine = make_engine(iset.database_url_for(centre))
+        upgrade(engine)
+    w3 = connect(ns)
+    contracts = load_contracts(w3, ns.deployment_file)
+    passphrase = iset.signing_key_passphrase()
+    ensure_signing_key(engine, centre, passphrase, contracts, lambda: Sender(w3, admin_account(ns, centre)))
+    rpc = RpcClient(ns.effective_rpc_url, timeout=ns.rpc_timeout)
+    anchorer = Anchorer(rpc, ledger=contracts.ledger.address, account=operator_account(ns, centre),
+                        chain_id=int(w3.eth.chain_id))
+    institutions: dict[int, tuple[float, bool]] = {}
+
+    def institution_active(iid: int) -> bool:
+        hit = institutions.get(iid)
+        if hit is not None and time.monotonic() - hit[0] < 60:
+            return hit[1]
+        try:
+            active = bool(contracts.consortium.institution(iid).active)
+        except ContractError:
+            active = False
+        institutions[iid] = (time.monotonic(), active)
+        return active
+
+    def revoker(digest: bytes, root: bytes, proof: list[bytes], code: RevocationReason) -> None:
+        data = bytes(HexBytes(contracts.ledger.contract.encode_abi("revoke", args=[digest, root, proof, int(code)])))
+        anchorer.transact(data, gas=150_000)
+
+    return Issuer(
+        centre=centre, engine=engine, anchorer=anchorer, passphrase=passphrase,
+        consortium_key=iset.consortium_key_bytes(), institution_active=institution_active,
+        batch_size=batch_size, batch_timeout=batch_timeout, revoker=revoker,
+    )

@@ -1,0 +1,292 @@
+"""Issuing, revoking and the centre's keys and service, for the centre's operators:
+
+    hpf issue --centre 460100 --id ID [--purpose P] [--audience INSTITUTION] --out cert.pdf|.png|.txt [--json]
+    hpf revoke --centre 460100 CERT_NUMBER --reason TEXT [--code issued-in-error] [--json]
+    hpf issuer issue-all --centre 460100 [--purpose P] [--limit N] [--json]
+    hpf issuer status --centre 460100 [--json]
+    hpf issuer rotate-key --centre 460100
+    hpf issuer set-password --centre 460100 --id ID   (the password from stdin, or asked twice)
+    hpf issuer serve --centre 460100 [--host H] [--port P]
+
+Exit codes: 0 done, 1 refused or failed (one sentence says why), 64 bad usage or bad input.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from issuer.cli import EXIT_USAGE, Centre, JsonOut, _Command, _errors, _fail, app, err, out
+from issuer.errors import EXIT_FAILURE
+
+__all__ = ["issue_command", "revoke_command"]
+
+_OUT_SUFFIXES = (".pdf", ".png", ".txt")
+
+
+@contextmanager
+def _chain_errors(json_out: bool = False) -> Iterator[None]:
+    """The issuer's errors, and the chain's (node down, wrong chain, a refused call), as one sentence."""
+    from node.errors import HpfNodeError
+    from verifier.chain import ChainUnavailable
+
+    with _errors(json_out):
+        try:
+            yield
+        except HpfNodeError as exc:
+            _fail(str(exc), "无法使用区块链节点。", EXIT_FAILURE, json_out)
+        except ChainUnavailable as exc:
+            _fail(f"The chain cannot be reached: {exc}.", "无法连接区块链。", EXIT_FAILURE, json_out)
+
+
+def _open(centre: int) -> Any:
+    from issuer.ids import check_centre_code
+    from issuer.issuance import open_issuer
+    from issuer.settings import get_issuer_settings
+
+    check_centre_code(centre)
+    s = get_issuer_settings()
+    return open_issuer(centre, batch_size=s.batch_size, batch_timeout=s.batch_timeout)
+
+
+def centre_name(centre: int) -> str:
+    """The centre's name from the chain's index, else the demo list, else its code."""
+    from node import accounts as demo
+
+    try:
+        return demo.demo_centre(centre).name
+    except KeyError:
+        pass
+    try:
+        from node.chain import connect
+        from node.deploy import DeploymentRecord
+        from node.indexer import Indexer
+        from node.settings import get_settings
+
+        ns = get_settings()
+        record = DeploymentRecord.load(ns.deployment_file)
+        idx = Indexer(connect(ns), record.addresses(), record.start_block, ns.index_file)
+        idx.sync()
+        for c in idx.centres():
+            if c["code"] == centre:
+                return str(c["name"])
+    except Exception:  # noqa: BLE001 — a name is a nicety; the code always works
+        pass
+    return f"住房公积金管理中心 {centre}"
+
+
+def pdf_signer(centre: int) -> Any:
+    """The centre's PDF-signing credentials (the DEMO CA on the local network)."""
+    from issuer.pki import ensure_centre_certificate
+    from issuer.settings import get_issuer_settings
+
+    s = get_issuer_settings()
+    return ensure_centre_certificate(s.home / "pki", centre, centre_name(centre),
+                                     passphrase=s.signing_key_passphrase())
+
+
+def write_document(text: str, number: str, centre: int, path: Path) -> None:
+    """Write the certificate as PDF (signed), PNG (its QR code) or TXT (the HPF1 text)."""
+    from issuer import documents
+
+    suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        data = documents.render_pdf(text, centre_name=centre_name(centre), signer=pdf_signer(centre))
+    elif suffix == ".png":
+        data = documents.render_qr_png(text, number)
+    else:
+        data = (text + "\n").encode("ascii")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+def issue_command(
+    centre: Centre,
+    id_number: Annotated[str, typer.Option("--id", metavar="ID", help="The employee's resident ID number (身份证号).")],
+    out_path: Annotated[
+        Path, typer.Option("--out", metavar="PATH", help="Where to write it: a .pdf (signed A4), .png (QR) or .txt (HPF1 text).")
+    ],
+    purpose: Annotated[
+        str,
+        typer.Option(help="housing-loan, commercial-loan, rental, settlement, employment or other (用途)."),
+    ] = "housing-loan",
+    audience: Annotated[
+        int | None, typer.Option(metavar="INSTITUTION_ID", help="Only this lending institution may rely on it (指定机构).")
+    ] = None,
+    json_out: JsonOut = False,
+) -> None:
+    """Issue a deposit certificate (出具缴存证明) for one employee: signed, anchored on chain in a
+    Merkle batch, written as PDF, PNG or text. --json prints the certificate's record."""
+    if out_path.suffix.lower() not in _OUT_SUFFIXES:
+        _fail(f"--out must end in {', '.join(_OUT_SUFFIXES)}, not {out_path.name!r}.",
+              "--out 须以 .pdf、.png 或 .txt 结尾。", EXIT_USAGE, json_out)
+    with _chain_errors(json_out):
+        issuer = _open(centre)
+        cert = issuer.request(id_number=id_number, purpose=purpose, audience=audience)
+        assert cert.text is not None
+        write_document(cert.text, cert.number, centre, out_path)
+    if json_out:
+        print(json.dumps({**cert.to_json(), "out": str(out_path)}, ensure_ascii=False))
+        return
+    out.print(f"issued {cert.number} (已出具), anchored in block {cert.anchored_block}; written to {out_path}",
+              highlight=False)
+
+
+def revoke_command(
+    centre: Centre,
+    number: Annotated[str, typer.Argument(metavar="CERT_NUMBER", help="e.g. 460100-2026-00000123", show_default=False)],
+    reason: Annotated[str, typer.Option("--reason", metavar="TEXT", help="Why (撤销原因); kept by the centre.")],
+    code: Annotated[
+        str,
+        typer.Option(help="The reason code on chain: superseded, issued-in-error, account-changed, key-compromised, other."),
+    ] = "other",
+    json_out: JsonOut = False,
+) -> None:
+    """Revoke a certificate (撤销证明): the ledger checks on chain that it is in a batch this
+    centre anchored (Merkle proof), then every verifier sees it REVOKED."""
+    from issuer.issuance import REVOCATION_REASONS
+
+    if code not in REVOCATION_REASONS:
+        _fail(f"--code must be one of {', '.join(REVOCATION_REASONS)}, not {code!r}.",
+              "撤销原因代码无效。", EXIT_USAGE, json_out)
+    with _chain_errors(json_out):
+        issuer = _open(centre)
+        cert = issuer.revoke(number, reason, code=REVOCATION_REASONS[code])
+    if json_out:
+        print(json.dumps(cert.to_json(), ensure_ascii=False))
+        return
+    out.print(f"revoked {cert.number} (已撤销): {cert.revocation_reason}", highlight=False)
+
+
+@app.command("issue-all", cls=_Command)
+def issue_all_command(
+    centre: Centre,
+    purpose: Annotated[str, typer.Option(help="The purpose written on every certificate.")] = "housing-loan",
+    limit: Annotated[int | None, typer.Option(min=1, metavar="N", help="At most N accounts.")] = None,
+    workers: Annotated[
+        int | None, typer.Option(min=0, help="Signing processes (default: one per CPU for large runs; 0 = none).")
+    ] = None,
+    json_out: JsonOut = False,
+) -> None:
+    """Issue a certificate for every account that is not closed and has deposits (批量出具), with a
+    progress bar and a summary. Safe to interrupt: what was stored is anchored on the next run
+    of any issuer command for the centre."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with _chain_errors(json_out):
+        issuer = _open(centre)
+        issuer.recover()
+        if json_out:
+            report = issuer.issue_all(purpose=purpose, limit=limit, workers=workers)
+        else:
+            with Progress(TextColumn("issuing 出具"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                          console=err, transient=True) as bar:
+                task = bar.add_task("issue", total=None)
+
+                def progress(done: int, total: int) -> None:
+                    bar.update(task, completed=done, total=total)
+
+                report = issuer.issue_all(purpose=purpose, limit=limit, workers=workers, progress=progress)
+    summary = report.to_json()
+    if json_out:
+        print(json.dumps(summary, ensure_ascii=False))
+        return
+    out.print(
+        f"issued {report.issued} certificates (已出具) in {report.batches} batches, {report.seconds:.1f} s "
+        f"({summary['per_second'] or 0:,.0f}/s); {report.skipped} accounts without deposits skipped",
+        highlight=False,
+    )
+
+
+@app.command("status", cls=_Command)
+def status_command(centre: Centre, json_out: JsonOut = False) -> None:
+    """Issuance status (签发状态): certificates by state, batches by state, the last anchored batch.
+    Also anchors whatever a crash left waiting."""
+    with _chain_errors(json_out):
+        issuer = _open(centre)
+        issuer.recover()
+        status = issuer.status()
+    if json_out:
+        print(json.dumps(status, ensure_ascii=False))
+        return
+    out.print_json(data=status)
+
+
+@app.command("rotate-key", cls=_Command)
+def rotate_key_command(
+    centre: Centre,
+    grace: Annotated[float, typer.Option(help="Seconds to let a running service finish signing with the old key.")] = 3.0,
+) -> None:
+    """Register a new signing key on chain and retire the old one (轮换签名密钥). Certificates
+    signed with the old key and still waiting are anchored first, so all stay valid."""
+    from issuer.keys import admin_account, rotate
+    from node.bindings import Sender
+
+    with _chain_errors():
+        issuer = _open(centre)
+        from node.chain import connect
+        from node.deploy import load_contracts
+        from node.settings import get_settings
+
+        ns = get_settings()
+        w3 = connect(ns)
+        contracts = load_contracts(w3, ns.deployment_file)
+        old, new = rotate(issuer.engine, centre, issuer.passphrase, contracts, Sender(w3, admin_account(ns, centre)),
+                          lambda kid: issuer.drain_key(kid), grace=grace)
+    if old is None:
+        out.print(f"centre {centre}: registered signing key {new.hex()} (已登记新签名密钥)", highlight=False)
+    else:
+        out.print(f"centre {centre}: now signing with {new.hex()}; retired {old.hex()} (已轮换签名密钥)", highlight=False)
+
+
+@app.command("set-password", cls=_Command)
+def set_password_command(
+    centre: Centre,
+    id_number: Annotated[str, typer.Option("--id", metavar="ID", help="The employee's resident ID number.")],
+) -> None:
+    """Set an employee's portal password (设置登录密码): read from stdin when piped, else asked twice."""
+    from issuer.passwords import set_password
+
+    if sys.stdin.isatty():
+        password = typer.prompt("password 密码", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    with _errors():
+        engine, _ = _open_engine(centre)
+        set_password(engine, centre, id_number, password)
+    out.print("password set (密码已设置)", highlight=False)
+
+
+def _open_engine(centre: int) -> Any:
+    from issuer.cli import _open_centre
+    from issuer.ids import check_centre_code
+
+    check_centre_code(centre)
+    return _open_centre(centre)
+
+
+@app.command("serve", cls=_Command)
+def serve_command(
+    centre: Centre,
+    host: Annotated[str | None, typer.Option(help="Address to listen on (default HPF_ISSUER_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 8701 Haikou, 8702 Sanya, 8703 Danzhou).")] = None,
+) -> None:
+    """Serve the centre's employee portal and API (职工服务门户): login, account, request and
+    download certificates, who checked them; staff endpoints for issuing, revocation and the
+    blacklist; OpenAPI docs at /docs."""
+    from issuer.api import serve
+    from issuer.ids import check_centre_code
+    from issuer.settings import get_issuer_settings
+
+    with _errors():
+        check_centre_code(centre)
+        s = get_issuer_settings()
+        serve(centre=centre, host=host or s.issuer_host, port=port or s.issuer_port(centre))

@@ -1,0 +1,208 @@
+"""A centre's certificate-signing keys: generated here, stored encrypted, registered on chain.
+
+The private half is kept in the centre's database as PKCS#8 encrypted with the passphrase
+(HPF_KEY_PASSPHRASE; the DEMO passphrase on the local network only). The key a certificate is
+signed with is the newest one that is registered on chain and not retired.
+
+A key row is written before its registration is sent, and the registration is recorded only from
+the chain's answer; a crash in between leaves a row with no `registered_block`, which
+`ensure_signing_key` finishes (registering it, or noticing the chain already has it).
+
+Rotation (`rotate`) registers a new key and starts signing with it, then anchors whatever was
+signed with the old key and is still waiting, and only then retires the old key on chain, so no
+certificate is anchored after its key stopped being valid.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from sqlalchemy import Engine, select
+
+from issuer.db import KeyAlgorithm, SigningKey, session_scope
+from issuer.db.models import utcnow
+from issuer.errors import ConfigurationError, HpfIssuerError
+from node import accounts as demo
+from node.bindings import Contracts, Sender
+from node.bindings import KeyAlgorithm as ChainAlgorithm
+from node.errors import ContractError
+from node.settings import Settings
+from verifier import format as fmt
+
+__all__ = ["ActiveKey", "admin_account", "ensure_signing_key", "load_active_key", "retire_key"]
+
+
+class KeyError_(HpfIssuerError):
+    """The centre's signing key cannot be used or changed."""
+
+
+@dataclass(frozen=True)
+class ActiveKey:
+    key_id: bytes
+    algorithm: fmt.Algorithm
+    private_key: Ed25519PrivateKey
+    public_key: bytes
+
+
+def admin_account(settings: Settings, centre: int) -> LocalAccount:
+    """The centre's admin account (registers keys): HPF_ADMIN_KEY, or the DEMO key locally."""
+    key = getattr(settings, "admin_key", None)
+    if key is not None:
+        return Account.from_key(key.get_secret_value())
+    if settings.local:
+        try:
+            return demo.demo_account(demo.demo_centre(centre).admin_index)
+        except KeyError:
+            pass
+    raise ConfigurationError(
+        f"Centre {centre} needs its admin account key in HPF_ADMIN_KEY to register signing keys.",
+        message_zh=f"中心 {centre} 需要在 HPF_ADMIN_KEY 中配置其管理员账户密钥以登记签名密钥。",
+    )
+
+
+def _encrypt(private_key: Ed25519PrivateKey, passphrase: bytes) -> bytes:
+    return private_key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(passphrase),
+    )
+
+
+def _decrypt(blob: bytes, passphrase: bytes, key_id: bytes) -> Ed25519PrivateKey:
+    try:
+        key = serialization.load_pem_private_key(blob, password=passphrase)
+    except (ValueError, TypeError):
+        raise ConfigurationError(
+            f"The signing key {key_id.hex()} cannot be decrypted: HPF_KEY_PASSPHRASE is not the passphrase "
+            "it was stored with.",
+            message_zh=f"无法解密签名密钥 {key_id.hex()}：HPF_KEY_PASSPHRASE 与保存时的口令不一致。",
+        ) from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise KeyError_(f"The signing key {key_id.hex()} is not an Ed25519 key.")
+    return key
+
+
+def _active_row(engine: Engine, centre: int) -> SigningKey | None:
+    with session_scope(engine) as s:
+        return s.scalars(
+            select(SigningKey)
+            .where(SigningKey.centre_code == centre, SigningKey.registered_block.is_not(None),
+                   SigningKey.retired_at.is_(None))
+            .order_by(SigningKey.id.desc())
+            .limit(1)
+        ).first()
+
+
+def load_active_key(engine: Engine, centre: int, passphrase: bytes) -> ActiveKey | None:
+    """The key new certificates are signed with: the newest registered, unretired one."""
+    row = _active_row(engine, centre)
+    if row is None:
+        return None
+    return ActiveKey(key_id=row.key_id, algorithm="EdDSA",
+                     private_key=_decrypt(row.encrypted_private_key, passphrase, row.key_id),
+                     public_key=row.public_key)
+
+
+def _register(engine: Engine, contracts: Contracts, admin: Sender, row_id: int) -> None:
+    """Register the key of row `row_id` on chain (or notice it already is) and record the block."""
+    with session_scope(engine) as s:
+        row = s.get(SigningKey, row_id)
+        assert row is not None
+        key_id, public = row.key_id, row.public_key
+    info = None
+    try:
+        info = contracts.consortium.key(key_id)
+    except ContractError:
+        info = None
+    if info is None or getattr(info, "centre", 0) == 0:
+        try:
+            receipt = contracts.consortium.register_key(admin, key_id, ChainAlgorithm.EDDSA, public)
+            block = int(receipt["blockNumber"])
+        except ContractError as exc:
+            if exc.error != "ConsortiumKeyExists":
+                raise KeyError_(f"The chain refused to register the signing key: {exc}.",
+                                message_zh="区块链拒绝登记签名密钥。") from exc
+            block = int(contracts.consortium.w3.eth.block_number)
+    else:
+        block = int(contracts.consortium.w3.eth.block_number)
+    with session_scope(engine) as s:
+        row = s.get(SigningKey, row_id)
+        assert row is not None
+        row.registered_block = block
+
+
+def _new_key(engine: Engine, centre: int, passphrase: bytes) -> int:
+    private = Ed25519PrivateKey.generate()
+    public = fmt.public_key_bytes(private)
+    with session_scope(engine) as s:
+        row = SigningKey(key_id=fmt.key_id_for(public), centre_code=centre, algorithm=KeyAlgorithm.EDDSA,
+                         public_key=public, encrypted_private_key=_encrypt(private, passphrase))
+        s.add(row)
+        s.flush()
+        return row.id
+
+
+def ensure_signing_key(engine: Engine, centre: int, passphrase: bytes, contracts: Contracts,
+                       admin: Callable[[], Sender]) -> ActiveKey:
+    """The centre's active key; a first key is generated and registered when there is none, and
+    a registration a crash interrupted is finished."""
+    with session_scope(engine) as s:
+        unregistered = list(s.scalars(
+            select(SigningKey.id).where(SigningKey.centre_code == centre, SigningKey.registered_block.is_(None),
+                                        SigningKey.retired_at.is_(None))))
+    for row_id in unregistered:
+        _register(engine, contracts, admin(), row_id)
+    active = load_active_key(engine, centre, passphrase)
+    if active is None:
+        _register(engine, contracts, admin(), _new_key(engine, centre, passphrase))
+        active = load_active_key(engine, centre, passphrase)
+        assert active is not None
+    return active
+
+
+def rotate(engine: Engine, centre: int, passphrase: bytes, contracts: Contracts, admin: Sender,
+           drain: Callable[[bytes], None], *, grace: float = 0.0) -> tuple[bytes | None, bytes]:
+    """Register a new key and sign with it; then `drain(old_key_id)` (anchor everything signed with
+    the old key) and retire the old key on chain. Returns (old key id, new key id).
+
+    `grace` seconds pass between the switch and the drain, so that an issuer service that read
+    the old key just before the switch has finished signing with it."""
+    old = _active_row(engine, centre)
+    new_id = _new_key(engine, centre, passphrase)
+    _register(engine, contracts, admin, new_id)
+    with session_scope(engine) as s:
+        new_key_id = s.get(SigningKey, new_id).key_id  # type: ignore[union-attr]
+    if old is None:
+        return None, new_key_id
+    if grace:
+        time.sleep(grace)
+    drain(old.key_id)
+    # A key is valid at anchor time t when valid_from <= t < retired_at: the retirement must land
+    # in a later second than the last anchor signed with it.
+    w3 = contracts.consortium.w3
+    last = int(w3.eth.get_block("latest")["timestamp"])
+    while time.time() < last + 1.05:
+        time.sleep(0.05)
+    retire_key(engine, contracts, admin, old.key_id)
+    return old.key_id, new_key_id
+
+
+def retire_key(engine: Engine, contracts: Contracts, admin: Sender, key_id: bytes) -> datetime:
+    try:
+        contracts.consortium.retire_key(admin, key_id)
+    except ContractError as exc:
+        if exc.error != "ConsortiumKeyAlreadyRetired":
+            raise KeyError_(f"The chain refused to retire the signing key: {exc}.",
+                            message_zh="区块链拒绝停用签名密钥。") from exc
+    when = utcnow()
+    with session_scope(engine) as s:
+        row = s.scalars(select(SigningKey).where(SigningKey.key_id == key_id)).one()
+        row.retired_at = when
+    return when
