@@ -1,0 +1,263 @@
+"""The employees' API: log in and out, the account, certificates (request, list, download) and
+who checked them. An employee sees only their own account and certificates."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Cookie, Request, Response
+from fastapi.responses import Response as RawResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from issuer.api.deps import Employee, State, set_session_cookie
+from issuer.api.errors import ApiError
+from issuer.api.state import SESSION_COOKIE, PortalState, log
+from issuer.db import Account, session_scope
+from issuer.errors import HpfIssuerError
+from node.bindings import AccessPurpose
+
+router = APIRouter(prefix="/v1", tags=["employee"])
+
+STATUS_ZH = {"normal": "正常", "sealed": "封存", "closed": "销户"}
+ACCESS_PURPOSES = {
+    int(AccessPurpose.CERTIFICATE_VERIFIED): ("certificate-verified", "核验证明"),
+    int(AccessPurpose.BLACKLIST_CHECKED): ("blacklist-checked", "查询黑名单"),
+    int(AccessPurpose.CERTIFICATE_DOWNLOADED): ("certificate-downloaded", "下载证明"),
+}
+BAD_LOGIN = ("The ID number or the password is wrong.", "身份证号或密码错误。")
+REQUEST_TIMEOUT = 30.0
+
+
+class LoginRequest(BaseModel):
+    id_number: str = Field(min_length=1, max_length=40, description="resident ID number (身份证号)")
+    password: str = Field(min_length=1, max_length=200)
+
+
+class CertificateRequest(BaseModel):
+    purpose: str = Field(default="housing-loan", max_length=40,
+                         description="housing-loan, commercial-loan, rental, settlement, employment or other")
+    audience: int | None = Field(default=None, ge=1, description="the lending institution it is for; null = any")
+
+
+def yuan(fen: int) -> str:
+    sign = "-" if fen < 0 else ""
+    whole, cents = divmod(abs(fen), 100)
+    return f"{sign}{whole:,}.{cents:02d}"
+
+
+def mask_account(account: str) -> str:
+    """The personal account number as certificates show it (issuer/issuance.py)."""
+    if len(account) <= 4:
+        return "*" * len(account)
+    keep = min(4, len(account) // 3)
+    return account[:keep] + "*" * (len(account) - 2 * keep) + account[-keep:]
+
+
+def account_summary(a: Account) -> dict[str, Any]:
+    status = a.status.value if hasattr(a.status, "value") else str(a.status)
+    return {
+        "name": a.name,
+        "id_masked": a.id_number[:6] + "*" * 8 + a.id_number[14:],
+        "employer_name": a.employer_name,
+        "personal_account_masked": mask_account(a.personal_account),
+        "status": status,
+        "status_zh": STATUS_ZH.get(status, status),
+        "opened": a.opened.isoformat(),
+        "balance": a.balance,
+        "balance_yuan": yuan(a.balance),
+        "deposit_base": a.deposit_base,
+        "deposit_base_yuan": yuan(a.deposit_base),
+        "monthly_amount": a.monthly_amount,
+        "monthly_amount_yuan": yuan(a.monthly_amount),
+        "first_month": a.first_month,
+        "last_month": a.last_month,
+        "months_paid": a.months_paid,
+        "months_continuous": a.months_continuous,
+        "loan_outstanding": a.loan_outstanding,
+    }
+
+
+def _account(state: PortalState, account_id: int) -> Account:
+    with session_scope(state.engine) as s:
+        a = s.get(Account, account_id)
+        if a is None or a.centre_code != state.centre:
+            raise ApiError(401, "Please log in again (the account no longer exists).", "请重新登录（账户不存在）。")
+        s.expunge(a)
+        return a
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+@router.post("/login", summary="Log in with the ID number and password; sets the session cookie")
+def login(body: LoginRequest, request: Request, response: Response, state: State) -> dict[str, Any]:
+    from issuer.ids import normalise_id  # noqa: PLC0415
+    from issuer.passwords import check_password  # noqa: PLC0415
+
+    address = _client(request)
+    try:
+        number: str | None = normalise_id(body.id_number)
+    except HpfIssuerError:
+        number = None
+    id_key = number or body.id_number.strip().upper()
+    wait = state.limiter.blocked_for(id_key, address)
+    if wait > 0:
+        minutes = max(1, int(wait + 59) // 60)
+        raise ApiError(429, f"Too many failed logins; try again in {minutes} minutes.",
+                       f"登录失败次数过多，请 {minutes} 分钟后再试。", headers={"Retry-After": str(int(wait) + 1)})
+    account = None
+    if number is not None:
+        with session_scope(state.engine) as s:
+            account = s.scalars(select(Account).where(Account.centre_code == state.centre,
+                                                      Account.id_number == number)).first()
+            if account is not None:
+                s.expunge(account)
+    ok = check_password(account.password_hash if account is not None else None, body.password)
+    if not ok or account is None:
+        state.limiter.failed(id_key, address)
+        log.info("login failed", address=address)
+        raise ApiError(401, *BAD_LOGIN)
+    state.limiter.succeeded(id_key)
+    set_session_cookie(response, state.sessions.issue(account.id), secure=request.url.scheme == "https",
+                       max_age=state.sessions.lifetime)
+    return {"account": account_summary(account), "session_seconds": state.sessions.lifetime}
+
+
+@router.post("/logout", summary="End the session")
+def logout(response: Response, state: State,
+           hpf_session: Annotated[str | None, Cookie(include_in_schema=False)] = None) -> dict[str, Any]:
+    state.sessions.revoke(hpf_session)
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
+    return {"ok": True}
+
+
+@router.get("/me", summary="The logged-in employee's account summary")
+def me(account_id: Employee, state: State) -> dict[str, Any]:
+    return {"account": account_summary(_account(state, account_id)), "centre": state.centre,
+            "centre_name": state.centre_name()}
+
+
+@router.get("/purposes", summary="The purposes a certificate may be asked for, with their Chinese names")
+def purposes() -> dict[str, Any]:
+    from verifier.format import PURPOSES  # noqa: PLC0415
+
+    return {"purposes": [{"id": k, "name": v[1]} for k, v in PURPOSES.items()]}
+
+
+@router.get("/institutions", summary="Registered, active lending institutions (for the request form)")
+def institutions(state: State) -> dict[str, Any]:
+    idx = state.synced_indexer(max_age=10.0)
+    return {"institutions": [{"id": i["id"], "name": i["name"]} for i in idx.institutions() if i["active"]]}
+
+
+def certificate_json(c: Any) -> dict[str, Any]:
+    body = c.to_json()
+    body["ready"] = c.text is not None
+    return body
+
+
+@router.post("/certificates", summary="Request a certificate; answers once it is anchored on chain")
+def request_certificate(body: CertificateRequest, account_id: Employee, state: State) -> dict[str, Any]:
+    from issuer.issuance import IssuanceError  # noqa: PLC0415
+
+    issuer = state.issuer.get()
+    cert_id = issuer.submit(account_id=account_id, purpose=body.purpose, audience=body.audience)
+    try:
+        cert = issuer.wait(cert_id, timeout=REQUEST_TIMEOUT)
+    except IssuanceError as exc:
+        raise ApiError(503, exc.message, exc.message_zh or "证明已签发但尚未上链，请稍后在列表中查看。") from exc
+    return certificate_json(cert)
+
+
+@router.get("/certificates", summary="The employee's certificates, newest first")
+def list_certificates(account_id: Employee, state: State) -> dict[str, Any]:
+    return {"certificates": [certificate_json(c) for c in state.issuer.get().certificates(account_id)]}
+
+
+def own_certificate(state: PortalState, account_id: int, number: str) -> Any:
+    from issuer.issuance import NotFound  # noqa: PLC0415
+
+    if len(number) > 40:
+        raise ApiError(404, "There is no such certificate.", "没有该证明。")
+    try:
+        cert = state.issuer.get().certificate(number)
+    except NotFound:
+        cert = None
+    if cert is None or cert.account_id != account_id:
+        raise ApiError(404, f"You have no certificate {number}.", f"您没有编号为 {number} 的证明。")
+    return cert
+
+
+@router.get("/certificates/{number}", summary="One of the employee's certificates")
+def get_certificate(number: str, account_id: Employee, state: State) -> dict[str, Any]:
+    return certificate_json(own_certificate(state, account_id, number))
+
+
+def _ready_text(cert: Any) -> str:
+    if cert.text is None:
+        raise ApiError(409, f"Certificate {cert.number} is not anchored on chain yet; try again shortly.",
+                       f"证明 {cert.number} 尚未上链，请稍后再下载。")
+    return str(cert.text)
+
+
+def _attachment(data: bytes, media_type: str, filename: str) -> RawResponse:
+    return RawResponse(data, media_type=media_type, headers={
+        "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "private, no-store"})
+
+
+def document(state: PortalState, cert: Any, kind: str) -> RawResponse:
+    from issuer import documents  # noqa: PLC0415
+
+    text = _ready_text(cert)
+    name = f"hpf-certificate-{cert.number}.{kind}"
+    if kind == "pdf":
+        data = documents.render_pdf(text, centre_name=state.centre_name(), signer=state.pdf_signer())
+        return _attachment(data, "application/pdf", name)
+    if kind == "png":
+        return _attachment(documents.render_qr_png(text, cert.number), "image/png", name)
+    return _attachment((text + "\n").encode("ascii"), "text/plain; charset=utf-8", name)
+
+
+@router.get("/certificates/{number}/pdf", summary="Download the signed PDF", response_class=RawResponse)
+def download_pdf(number: str, account_id: Employee, state: State) -> RawResponse:
+    return document(state, own_certificate(state, account_id, number), "pdf")
+
+
+@router.get("/certificates/{number}/png", summary="Download the QR code as PNG", response_class=RawResponse)
+def download_png(number: str, account_id: Employee, state: State) -> RawResponse:
+    return document(state, own_certificate(state, account_id, number), "png")
+
+
+@router.get("/certificates/{number}/txt", summary="Download the HPF1 text", response_class=RawResponse)
+def download_txt(number: str, account_id: Employee, state: State) -> RawResponse:
+    return document(state, own_certificate(state, account_id, number), "txt")
+
+
+def accesses(state: PortalState, digest: bytes) -> list[dict[str, Any]]:
+    idx = state.synced_indexer()
+    names = {i["id"]: i["name"] for i in idx.institutions()}
+    names.update({c["code"]: c["name"] for c in idx.centres()})
+    out = []
+    for r in idx.accesses_to(digest):
+        purpose, purpose_zh = ACCESS_PURPOSES.get(int(r.purpose), ("other", "其他"))
+        out.append({
+            "institution": r.recorder,
+            "institution_name": names.get(r.recorder),
+            "purpose": purpose,
+            "purpose_zh": purpose_zh,
+            "time": datetime.fromtimestamp(r.recorded_at, UTC).isoformat(),
+            "block": r.block,
+            "tx": "0x" + bytes(r.tx).hex(),
+        })
+    out.reverse()  # newest first
+    return out
+
+
+@router.get("/certificates/{number}/accesses", summary="Who verified the certificate, and when (from the chain)")
+def certificate_accesses(number: str, account_id: Employee, state: State) -> dict[str, Any]:
+    cert = own_certificate(state, account_id, number)
+    found = accesses(state, cert.digest) if cert.digest else []
+    return {"number": cert.number, "accesses": found}

@@ -1,0 +1,166 @@
+"""Builds a fund centre's portal service: the employees' and staff API, health, OpenAPI docs and
+the portal pages (issuer/web/)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+
+from issuer.api import employee, errors, staff
+from issuer.api.state import ChainServiceDown, Lazy, PortalState, Sessions, log
+from issuer.settings import IssuerSettings
+from node.settings import Settings
+
+WEB_DIR = Path(__file__).resolve().parents[1] / "web"
+_PAGES = {"/": "login.html", "/account": "account.html", "/staff": "staff.html"}
+_SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+_PAGE_CSP = "default-src 'self'; img-src 'self' data: blob:; object-src 'none'; frame-ancestors 'none'"
+
+
+def build_state(centre: int, node_settings: Settings, issuer_settings: IssuerSettings, issuer: Any = None) -> PortalState:
+    """The service's state. The issuer, the blacklist service and the event index are opened on
+    first use (the lifespan opens the issuer at start when it can)."""
+    from issuer.db import make_engine, upgrade  # noqa: PLC0415
+    from issuer.ids import check_centre_code  # noqa: PLC0415
+
+    check_centre_code(centre)
+    ns, iset = node_settings, issuer_settings
+    if issuer is not None:
+        engine = issuer.engine
+    else:
+        engine = make_engine(iset.database_url_for(centre))
+        upgrade(engine)
+
+    def open_issuer() -> Any:
+        from issuer.issuance import open_issuer as open_  # noqa: PLC0415
+
+        iss = open_(centre, node_settings=ns, issuer_settings=iset, batch_size=iset.batch_size,
+                    batch_timeout=iset.batch_timeout, engine=engine)
+        iss.start()
+        log.info("issuer started", centre=centre, batch_size=iset.batch_size, batch_timeout=iset.batch_timeout)
+        return iss
+
+    def open_indexer() -> Any:
+        from node.chain import connect  # noqa: PLC0415
+        from node.deploy import DeploymentRecord  # noqa: PLC0415
+        from node.indexer import Indexer  # noqa: PLC0415
+
+        record = DeploymentRecord.load(ns.deployment_file)
+        return Indexer(connect(ns), record.addresses(), record.start_block, ns.index_file)
+
+    indexer = Lazy("indexer", open_indexer)
+
+    def open_blacklist() -> Any:
+        from issuer.blacklist import open_service  # noqa: PLC0415
+
+        svc = open_service(ns, centre, iset.consortium_key_bytes())
+        svc.indexer = indexer.get()  # one index per process
+        return svc
+
+    secret = iset.session_secret.get_secret_value().encode() if iset.session_secret else secrets.token_bytes(32)
+    state = PortalState(
+        centre=centre, node_settings=ns, issuer_settings=iset, engine=engine,
+        issuer=Lazy("issuer", open_issuer), blacklist=Lazy("blacklist", open_blacklist), indexer=indexer,
+        sessions=Sessions(secret, centre), staff_keys=frozenset(iset.staff_keys_for(centre)),
+    )
+    if issuer is not None:
+        state.issuer.set(issuer)
+    return state
+
+
+def create_app(
+    centre: int,
+    *,
+    node_settings: Settings | None = None,
+    issuer_settings: IssuerSettings | None = None,
+    issuer: Any = None,
+) -> FastAPI:
+    """The portal service of `centre`. With `issuer`, that Issuer is used (and its engine) and
+    the caller starts and closes it; otherwise the service opens and starts its own."""
+    from issuer.settings import get_issuer_settings  # noqa: PLC0415
+    from node.settings import get_settings  # noqa: PLC0415
+
+    ns = node_settings or get_settings()
+    iset = issuer_settings or get_issuer_settings()
+    own_issuer = issuer is None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state = await run_in_threadpool(build_state, centre, ns, iset, issuer)
+        app.state.hpf = state
+
+        def warm_up() -> None:
+            from issuer import documents  # noqa: PLC0415
+
+            documents.preload()
+            try:
+                state.issuer.get()
+            except ChainServiceDown as exc:
+                log.warning("starting without the chain: chain-dependent calls answer 503 until it is back",
+                            error=str(exc))
+
+        await run_in_threadpool(warm_up)
+        try:
+            yield
+        finally:
+            if own_issuer and state.issuer.value is not None:
+                await run_in_threadpool(state.issuer.value.close)
+            if state.indexer.value is not None:
+                state.indexer.value.close()
+            if own_issuer:
+                state.engine.dispose()
+
+    app = FastAPI(
+        title=f"hpf-trust fund centre {centre}",
+        description="A fund centre's portal (职工服务门户): employees log in, see their account, request and "
+        "download deposit certificates (缴存证明) and see who checked them; staff (X-Staff-Key) issue, "
+        "revoke and keep the shared blacklist. Errors are JSON {error, error_zh}.",
+        version="1",
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    app.include_router(employee.router)
+    app.include_router(staff.router)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        for k, v in _SECURITY_HEADERS.items():
+            response.headers.setdefault(k, v)
+        if request.url.path in _PAGES:
+            response.headers.setdefault("Content-Security-Policy", _PAGE_CSP)
+        return response
+
+    @app.get("/healthz", tags=["health"])
+    def healthz(request: Request) -> dict[str, Any]:
+        st: PortalState = request.app.state.hpf
+        try:
+            iss = st.issuer.get()
+            issuer_info: dict[str, Any] = {"running": True, "last_error": iss.last_error}
+        except ChainServiceDown as exc:
+            issuer_info = {"running": False, "error": str(exc)}
+        return {"status": "ok", "centre": st.centre, "issuer": issuer_info}
+
+    app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
+
+    def page(name: str) -> Callable[[], FileResponse]:
+        def serve_page() -> FileResponse:
+            return FileResponse(WEB_DIR / name, headers={"Cache-Control": "no-cache"})
+
+        return serve_page
+
+    for path, name in _PAGES.items():
+        app.add_api_route(path, page(name), methods=["GET"], include_in_schema=False)
+    return app

@@ -1,0 +1,115 @@
+"""The centre staff's API (header X-Staff-Key): issuance status, issuing for an employee,
+revocation, and the shared blacklist."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from issuer.api.deps import Staff, State
+from issuer.api.employee import accesses, certificate_json
+from issuer.api.errors import ApiError
+
+router = APIRouter(prefix="/v1/staff", tags=["staff"])
+
+
+class StaffCertificateRequest(BaseModel):
+    id_number: str = Field(min_length=1, max_length=40, description="the employee's resident ID number")
+    purpose: str = Field(default="housing-loan", max_length=40)
+    audience: int | None = Field(default=None, ge=1)
+
+
+class RevokeRequest(BaseModel):
+    reason: str = Field(min_length=1, max_length=500, description="why (kept by the centre)")
+    code: str = Field(default="other", description="superseded, issued-in-error, account-changed, key-compromised, other")
+
+
+class BlacklistAdd(BaseModel):
+    id_number: str = Field(min_length=1, max_length=40)
+    reason: str = Field(description="forged-materials, fraudulent-withdrawal, loan-default, fraudulent-loan, other")
+    years: int = Field(ge=1, le=100, description="3 to 5")
+    note: str = Field(default="", max_length=2000, description="kept in the off-chain case file")
+
+
+class BlacklistLift(BaseModel):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+@router.get("/status", summary="Issuance status: certificates and batches by state, the last anchored batch")
+def status(_: Staff, state: State) -> dict[str, Any]:
+    return state.issuer.get().status()  # type: ignore[no-any-return]
+
+
+@router.post("/certificates", summary="Issue a certificate for an employee (waits for anchoring)")
+def issue(body: StaffCertificateRequest, _: Staff, state: State) -> dict[str, Any]:
+    from issuer.api.employee import REQUEST_TIMEOUT  # noqa: PLC0415
+    from issuer.issuance import IssuanceError  # noqa: PLC0415
+
+    issuer = state.issuer.get()
+    cert_id = issuer.submit(id_number=body.id_number, purpose=body.purpose, audience=body.audience)
+    try:
+        cert = issuer.wait(cert_id, timeout=REQUEST_TIMEOUT)
+    except IssuanceError as exc:
+        raise ApiError(503, exc.message, exc.message_zh or "证明已签发但尚未上链。") from exc
+    return certificate_json(cert)
+
+
+@router.get("/certificates/{number}", summary="Any certificate of the centre, with who checked it")
+def certificate(number: str, _: Staff, state: State) -> dict[str, Any]:
+    cert = state.issuer.get().certificate(number)
+    body = certificate_json(cert)
+    return body
+
+
+@router.get("/certificates/{number}/accesses", summary="Who verified a certificate of the centre")
+def certificate_accesses(number: str, _: Staff, state: State) -> dict[str, Any]:
+    cert = state.issuer.get().certificate(number)
+    return {"number": cert.number, "accesses": accesses(state, cert.digest) if cert.digest else []}
+
+
+@router.post("/certificates/{number}/revoke", summary="Revoke a certificate on chain")
+def revoke(number: str, body: RevokeRequest, _: Staff, state: State) -> dict[str, Any]:
+    from issuer.issuance import REVOCATION_REASONS  # noqa: PLC0415
+
+    code = REVOCATION_REASONS.get(body.code.strip().lower())
+    if code is None:
+        raise ApiError(400, f"Unknown revocation code {body.code!r}; use one of: {', '.join(REVOCATION_REASONS)}.",
+                       "撤销原因代码无效，可选：superseded（被替代）、issued-in-error（误发）、account-changed（账户变更）、"
+                       "key-compromised（密钥泄露）、other（其他）。")
+    return certificate_json(state.issuer.get().revoke(number, body.reason, code=code))
+
+
+@router.post("/blacklist", summary="List a person on the shared blacklist (3-5 years)")
+def blacklist_add(body: BlacklistAdd, _: Staff, state: State) -> dict[str, Any]:
+    from issuer.ids import mask_id  # noqa: PLC0415
+
+    listed = state.blacklist.get().add(body.id_number, body.reason, body.years, note=body.note)
+    return {
+        "entry_id": listed.entry_id,
+        "id_masked": mask_id(body.id_number),
+        "subject": "0x" + listed.subject.hex(),
+        "expires_at": listed.expires_at,
+        "case_hash": "0x" + listed.case_hash.hex(),
+    }
+
+
+@router.post("/blacklist/{entry_id}/lift", summary="Lift an entry this centre listed")
+def blacklist_lift(entry_id: int, body: BlacklistLift, _: Staff, state: State) -> dict[str, Any]:
+    state.blacklist.get().lift(entry_id, body.reason)
+    return {"entry_id": entry_id, "lifted": True}
+
+
+@router.get("/blacklist/check", summary="Every active entry of a person across all centres")
+def blacklist_check(
+    _: Staff, state: State,
+    id_number: str = Query(min_length=1, max_length=40),
+    direct: bool = Query(default=False, description="read the chain instead of the local index"),
+) -> dict[str, Any]:
+    return state.blacklist.get().check(id_number, direct=direct).to_json()  # type: ignore[no-any-return]
+
+
+@router.get("/blacklist/stats", summary="Active entries by centre and reason; expiring soon")
+def blacklist_stats(_: Staff, state: State) -> dict[str, Any]:
+    return state.blacklist.get().statistics()  # type: ignore[no-any-return]

@@ -1,0 +1,256 @@
+"""What the portal service holds for its lifetime: the issuer (batcher running), the database,
+sessions, the login rate limiter, and the chain-side services opened lazily (blacklist, index).
+
+Everything that needs the chain is opened on first use and opened again after a failure (at most
+every few seconds), so that the service starts, logs in and shows accounts while the chain node
+is down, and answers 503 on the calls that need it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine
+
+from issuer.settings import IssuerSettings
+from node.log import get_logger
+from node.settings import Settings
+
+log = get_logger("hpf.issuer.api")
+T = TypeVar("T")
+
+SESSION_COOKIE = "hpf_session"
+SESSION_SECONDS = 30 * 60
+LOGIN_WINDOW = 15 * 60
+LOGIN_LIMIT_PER_ID = 5
+LOGIN_LIMIT_PER_ADDRESS = 20
+_RETRY_OPEN = 5.0  # seconds between attempts to open a chain-side service after a failure
+
+
+class ChainServiceDown(Exception):
+    """A chain-side service could not be opened (node down, no deployment)."""
+
+
+class Lazy:
+    """A value built on first use, built again after a failure (not more often than `retry`)."""
+
+    def __init__(self, name: str, build: Callable[[], Any], *, retry: float = _RETRY_OPEN) -> None:
+        self.name = name
+        self._build = build
+        self._retry = retry
+        self._value: Any = None
+        self._failed_at = 0.0
+        self.error: str | None = None
+        self._lock = threading.Lock()
+
+    def set(self, value: Any) -> None:
+        self._value = value
+        self.error = None
+
+    @property
+    def value(self) -> Any:
+        return self._value
+
+    def get(self) -> Any:
+        if self._value is not None:
+            return self._value
+        with self._lock:
+            if self._value is not None:
+                return self._value
+            if self.error is not None and time.monotonic() - self._failed_at < self._retry:
+                raise ChainServiceDown(self.error)
+            try:
+                self._value = self._build()
+                self.error = None
+            except Exception as exc:  # noqa: BLE001 — any failure to open means "not available now"
+                self.error = f"{type(exc).__name__}: {exc}"
+                self._failed_at = time.monotonic()
+                log.warning("cannot open", service=self.name, error=self.error)
+                raise ChainServiceDown(self.error) from exc
+            return self._value
+
+
+class Sessions:
+    """Portal sessions as signed cookies: `centre.account.expires.nonce.mac`, the MAC an
+    HMAC-SHA256 under the session secret. Any worker holding the secret can check a cookie;
+    logging out forgets the nonce in this process (best effort across workers) and clears the
+    cookie."""
+
+    def __init__(self, secret: bytes, centre: int, *, lifetime: int = SESSION_SECONDS) -> None:
+        self._secret = secret
+        self.centre = centre
+        self.lifetime = lifetime
+        self._revoked: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def _mac(self, payload: str) -> str:
+        digest = hmac.new(self._secret, payload.encode("ascii"), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+    def issue(self, account_id: int, *, now: float | None = None) -> str:
+        expires = int(now if now is not None else time.time()) + self.lifetime
+        payload = f"{self.centre}.{account_id}.{expires}.{secrets.token_urlsafe(12)}"
+        return f"{payload}.{self._mac(payload)}"
+
+    def read(self, token: str | None, *, now: float | None = None) -> tuple[int, int] | None:
+        """(account id, expires) of a valid, unexpired cookie; None otherwise."""
+        if not token or len(token) > 200:
+            return None
+        payload, _, mac = token.rpartition(".")
+        if not payload or not hmac.compare_digest(mac, self._mac(payload)):
+            return None
+        try:
+            centre, account, expires, nonce = payload.split(".")
+            centre_code, account_id, expires_at = int(centre), int(account), int(expires)
+        except ValueError:
+            return None
+        t = int(now if now is not None else time.time())
+        if centre_code != self.centre or expires_at <= t:
+            return None
+        with self._lock:
+            if nonce in self._revoked:
+                return None
+        return account_id, expires_at
+
+    def revoke(self, token: str | None) -> None:
+        if not token:
+            return
+        payload, _, _ = token.rpartition(".")
+        parts = payload.split(".")
+        if len(parts) != 4:
+            return
+        now = int(time.time())
+        with self._lock:
+            for nonce, until in list(self._revoked.items()):
+                if until <= now:
+                    del self._revoked[nonce]
+            try:
+                self._revoked[parts[3]] = int(parts[2])
+            except ValueError:
+                pass
+
+
+class LoginLimiter:
+    """Failed logins in a sliding window: at most `per_id` for one ID number and `per_address`
+    from one client address within `window` seconds; beyond that, logins are refused (without
+    checking the password) until the oldest counted failure leaves the window."""
+
+    def __init__(self, *, window: float = LOGIN_WINDOW, per_id: int = LOGIN_LIMIT_PER_ID,
+                 per_address: int = LOGIN_LIMIT_PER_ADDRESS) -> None:
+        self.window = window
+        self.per_id = per_id
+        self.per_address = per_address
+        self._ids: dict[str, deque[float]] = {}
+        self._addresses: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _prune(self, table: dict[str, deque[float]], key: str, now: float) -> deque[float]:
+        q = table.get(key)
+        if q is None:
+            return deque()
+        while q and now - q[0] >= self.window:
+            q.popleft()
+        if not q:
+            del table[key]
+        return q
+
+    def blocked_for(self, id_key: str | None, address: str, *, now: float | None = None) -> float:
+        """Seconds until a login may be tried again (0 = now)."""
+        t = now if now is not None else time.monotonic()
+        wait = 0.0
+        with self._lock:
+            for table, key, limit in ((self._ids, id_key, self.per_id), (self._addresses, address, self.per_address)):
+                if key is None:
+                    continue
+                q = self._prune(table, key, t)
+                if len(q) >= limit:
+                    wait = max(wait, self.window - (t - q[len(q) - limit]))
+        return wait
+
+    def failed(self, id_key: str | None, address: str, *, now: float | None = None) -> None:
+        t = now if now is not None else time.monotonic()
+        with self._lock:
+            if id_key is not None:
+                self._ids.setdefault(id_key, deque()).append(t)
+            self._addresses.setdefault(address, deque()).append(t)
+
+    def succeeded(self, id_key: str) -> None:
+        with self._lock:
+            self._ids.pop(id_key, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._ids.clear()
+            self._addresses.clear()
+
+
+@dataclass
+class PortalState:
+    centre: int
+    node_settings: Settings
+    issuer_settings: IssuerSettings
+    engine: Engine
+    issuer: Lazy
+    blacklist: Lazy
+    indexer: Lazy
+    sessions: Sessions
+    limiter: LoginLimiter = field(default_factory=LoginLimiter)
+    staff_keys: frozenset[str] = frozenset()
+    _name: str | None = None
+    _signer: Any = None
+    _signer_lock: threading.Lock = field(default_factory=threading.Lock)
+    _index_synced: float = 0.0
+    _index_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def centre_name(self) -> str:
+        """The centre's name: the demo list, else the chain's index, else its code."""
+        if self._name is not None:
+            return self._name
+        from node import accounts as demo  # noqa: PLC0415
+
+        try:
+            self._name = demo.demo_centre(self.centre).name
+            return self._name
+        except KeyError:
+            pass
+        try:
+            for c in self.synced_indexer().centres():
+                if c["code"] == self.centre:
+                    self._name = str(c["name"])
+                    return self._name
+        except Exception:  # noqa: BLE001 — a name is a nicety
+            pass
+        return f"住房公积金管理中心 {self.centre}"
+
+    def pdf_signer(self) -> Any:
+        with self._signer_lock:
+            if self._signer is None:
+                from issuer.pki import ensure_centre_certificate  # noqa: PLC0415
+
+                iset = self.issuer_settings
+                self._signer = ensure_centre_certificate(iset.home / "pki", self.centre, self.centre_name(),
+                                                         passphrase=iset.signing_key_passphrase())
+            return self._signer
+
+    def synced_indexer(self, *, max_age: float = 0.0) -> Any:
+        """The event index, brought up to the chain head (unless synced within `max_age` s)."""
+        idx = self.indexer.get()
+        with self._index_lock:
+            if time.monotonic() - self._index_synced >= max_age:
+                idx.sync()
+                self._index_synced = time.monotonic()
+        return idx
+
+    def is_staff(self, key: str | None) -> bool:
+        if not key:
+            return False
+        return any(hmac.compare_digest(key.encode(), k.encode()) for k in self.staff_keys)

@@ -1,0 +1,309 @@
+"""The portal API against a real anvil node: login (and its rate limit), the account, requesting
+and downloading certificates, who checked them, and the staff endpoints (revocation, blacklist)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
+from web3 import Web3
+
+from issuer.api import create_app
+from issuer.db import Account, AccountStatus, make_engine, session_scope, upgrade
+from issuer.demo_data import generate_csv
+from issuer.ids import make_id
+from issuer.importer import import_accounts
+from issuer.passwords import set_password
+from issuer.settings import IssuerSettings
+from node import accounts as demo
+from node.bindings import AccessPurpose, Contracts, Sender
+from node.deploy import demo_admins, demo_genesis, deploy
+from node.launcher import LocalNode, NodeConfig, free_port
+from node.settings import Settings
+
+pytestmark = pytest.mark.integration
+CENTRE = 460100
+PASSWORD = "s3cret-pass"
+STAFF = {"X-Staff-Key": f"demo-staff-{CENTRE}"}
+
+
+@pytest.fixture(scope="module")
+def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, IssuerSettings, Contracts]]:
+    home = tmp_path_factory.mktemp("portal")
+    node = LocalNode(NodeConfig(host="127.0.0.1", port=free_port(), chain_id=46000, data_dir=home / "node"))
+    node.start()
+    try:
+        ns = Settings(home=home, deployments_dir=home / "deployments", node_port=node.cfg.port)
+        w3 = Web3(Web3.HTTPProvider(node.cfg.rpc_url))
+        record = deploy(w3, demo.demo_deployer(), demo_genesis(), ns.deployment_file, admins=demo_admins()).record
+        yield ns, IssuerSettings(home=home, batch_timeout=0.2), Contracts.at(w3, record.addresses())
+    finally:
+        node.stop()
+
+
+@pytest.fixture(scope="module")
+def employees(network: tuple[Settings, IssuerSettings, Contracts]) -> list[str]:
+    """ID numbers of three employees with deposits and a portal password."""
+    _, iset, _ = network
+    engine: Engine = make_engine(iset.database_url_for(CENTRE))
+    upgrade(engine)
+    path = generate_csv(iset.home / "accounts.csv", CENTRE, 30, seed=11)
+    with session_scope(engine) as s:
+        assert not import_accounts(s, CENTRE, path).rejected
+    with session_scope(engine) as s:
+        ids = list(s.scalars(select(Account.id_number).where(Account.status == AccountStatus.NORMAL,
+                                                             Account.last_month.is_not(None))
+                             .order_by(Account.id).limit(3)))
+    for i in ids:
+        set_password(engine, CENTRE, i, PASSWORD)
+    engine.dispose()
+    return ids
+
+
+@pytest.fixture(scope="module")
+def app(network: tuple[Settings, IssuerSettings, Contracts], employees: list[str]) -> Iterator[Any]:
+    ns, iset, _ = network
+    application = create_app(CENTRE, node_settings=ns, issuer_settings=iset)
+    with TestClient(application):  # runs the lifespan: issuer started, documents preloaded
+        yield application
+
+
+def client(app: Any) -> TestClient:
+    return TestClient(app)
+
+
+def logged_in(app: Any, id_number: str) -> TestClient:
+    c = client(app)
+    r = c.post("/v1/login", json={"id_number": id_number, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    return c
+
+
+@pytest.fixture(scope="module")
+def issued(app: Any, employees: list[str]) -> dict[str, Any]:
+    """A certificate the first employee requested through the API."""
+    c = logged_in(app, employees[0])
+    r = c.post("/v1/certificates", json={"purpose": "rental", "audience": None})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def assert_error(r: Any, status: int) -> dict[str, Any]:
+    assert r.status_code == status, r.text
+    body = r.json()
+    assert body["error"] and body["error_zh"], body
+    return body  # type: ignore[no-any-return]
+
+
+def test_health_and_docs(app: Any) -> None:
+    c = client(app)
+    health = c.get("/healthz").json()
+    assert health["status"] == "ok" and health["centre"] == CENTRE and health["issuer"]["running"]
+    assert "/v1/login" in c.get("/openapi.json").json()["paths"]
+    assert c.get("/docs").status_code == 200
+    assert_error(c.get("/no/such/page"), 404)
+
+
+def test_login_me_and_logout(app: Any, employees: list[str]) -> None:
+    c = client(app)
+    assert_error(c.get("/v1/me"), 401)
+    r = c.post("/v1/login", json={"id_number": employees[0].lower(), "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    cookie = r.headers["set-cookie"]
+    assert "hpf_session=" in cookie and "HttpOnly" in cookie and "samesite=strict" in cookie.lower()
+    assert "Max-Age=1800" in cookie
+    me = c.get("/v1/me").json()
+    acc = me["account"]
+    assert acc["id_masked"] == employees[0][:6] + "********" + employees[0][14:]
+    assert employees[0] not in str(me)
+    assert acc["status"] == "normal" and acc["status_zh"] == "正常"
+    assert isinstance(acc["balance"], int) and acc["balance_yuan"].count(".") == 1
+    assert len(acc["balance_yuan"].split(".")[1]) == 2
+    assert "*" in acc["personal_account_masked"] and acc["months_continuous"] >= 1
+    assert me["centre_name"] == "海口市住房公积金管理局"
+    assert c.post("/v1/logout").status_code == 200
+    assert_error(c.get("/v1/me"), 401)
+    # A forged or tampered cookie is no session.
+    c.cookies.set("hpf_session", cookie.split(";")[0].split("=", 1)[1][:-2] + "xx")
+    assert_error(c.get("/v1/me"), 401)
+
+
+def test_wrong_password_and_unknown_id_give_the_same_401(app: Any, employees: list[str]) -> None:
+    c = client(app)
+    wrong = assert_error(c.post("/v1/login", json={"id_number": employees[1], "password": "not-it-at-all"}), 401)
+    unknown_id = make_id(region_code=460100, birth_date=date(1970, 5, 5), sequence=999)
+    unknown = assert_error(c.post("/v1/login", json={"id_number": unknown_id, "password": PASSWORD}), 401)
+    assert wrong == unknown
+    assert "身份证号或密码错误" in wrong["error_zh"]
+    assert_error(c.post("/v1/login", json={"id_number": employees[1]}), 422)
+
+
+def test_login_rate_limit_per_id_and_per_address(app: Any, employees: list[str]) -> None:
+    state = app.state.hpf
+    state.limiter.clear()
+    c = client(app)
+    target = employees[2]
+    try:
+        for _ in range(5):
+            assert c.post("/v1/login", json={"id_number": target, "password": "wrong-password"}).status_code == 401
+        # Even the right password is refused now, until the window passes.
+        body = assert_error(c.post("/v1/login", json={"id_number": target, "password": PASSWORD}), 429)
+        assert "分钟后再试" in body["error_zh"]
+        # Another person from the same address still may log in.
+        assert c.post("/v1/login", json={"id_number": employees[0], "password": PASSWORD}).status_code == 200
+        # 20 failures from one address block every login from it.
+        for n in range(15):
+            other = make_id(region_code=460100, birth_date=date(1971, 1, 1 + n), sequence=101)
+            assert c.post("/v1/login", json={"id_number": other, "password": "wrong-password"}).status_code == 401
+        r = c.post("/v1/login", json={"id_number": employees[0], "password": PASSWORD})
+        assert_error(r, 429)
+        assert int(r.headers["retry-after"]) > 0
+        # The window passing lifts it (simulated with the limiter's clock).
+        import time
+
+        later = time.monotonic() + state.limiter.window + 1
+        assert state.limiter.blocked_for(target, "testclient", now=later) == 0
+    finally:
+        state.limiter.clear()
+
+
+def test_request_list_and_download(app: Any, employees: list[str], issued: dict[str, Any]) -> None:
+    c = logged_in(app, employees[0])
+    assert issued["status"] == "anchored" and issued["ready"] and issued["text"].startswith("HPF1:")
+    assert issued["purpose"] == "rental" and issued["purpose_zh"] == "租房" and issued["anchored_block"]
+    number = issued["number"]
+    listed = c.get("/v1/certificates").json()["certificates"]
+    assert listed[0]["number"] == number
+    assert c.get(f"/v1/certificates/{number}").json()["digest"] == issued["digest"]
+    pdf = c.get(f"/v1/certificates/{number}/pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert f"{number}.pdf" in pdf.headers["content-disposition"] and "attachment" in pdf.headers["content-disposition"]
+    assert c.get(f"/v1/certificates/{number}/pdf").content == pdf.content  # deterministic
+    png = c.get(f"/v1/certificates/{number}/png")
+    assert png.status_code == 200 and png.content.startswith(b"\x89PNG\r\n\x1a\n")
+    txt = c.get(f"/v1/certificates/{number}/txt")
+    assert txt.text.strip() == issued["text"]
+
+
+def test_another_employee_cannot_see_it(app: Any, employees: list[str], issued: dict[str, Any]) -> None:
+    other = logged_in(app, employees[1])
+    number = issued["number"]
+    for suffix in ("", "/pdf", "/png", "/txt", "/accesses"):
+        assert_error(other.get(f"/v1/certificates/{number}{suffix}"), 404)
+    assert all(c["number"] != number for c in other.get("/v1/certificates").json()["certificates"])
+    assert_error(client(app).get(f"/v1/certificates/{number}/pdf"), 401)
+
+
+def test_institutions_and_audience(app: Any, employees: list[str]) -> None:
+    c = logged_in(app, employees[1])
+    found = c.get("/v1/institutions").json()["institutions"]
+    assert {i["id"] for i in found} == {91000001, 91000002}
+    assert any("演示银行" in i["name"] for i in found)
+    r = c.post("/v1/certificates", json={"purpose": "housing-loan", "audience": 91000002})
+    assert r.status_code == 200 and r.json()["audience"] == 91000002
+    bad = assert_error(c.post("/v1/certificates", json={"purpose": "housing-loan", "audience": 12345}), 400)
+    assert "机构" in bad["error_zh"]
+    bad = assert_error(c.post("/v1/certificates", json={"purpose": "gambling"}), 400)
+    assert "未知用途" in bad["error_zh"]
+    bad = assert_error(c.post("/v1/certificates", json={"purpose": "rental", "audience": "abc"}), 422)
+    assert bad["fields"][0]["field"] == "audience"
+
+
+def test_accesses_show_who_verified(app: Any, network: tuple[Settings, IssuerSettings, Contracts],
+                                    employees: list[str], issued: dict[str, Any]) -> None:
+    _, _, contracts = network
+    c = logged_in(app, employees[0])
+    number = issued["number"]
+    assert c.get(f"/v1/certificates/{number}/accesses").json()["accesses"] == []
+    w3 = contracts.trace.contract.w3
+    contracts.trace.record(Sender(w3, demo.demo_account(7)),
+                           [(bytes.fromhex(issued["digest"]), AccessPurpose.CERTIFICATE_VERIFIED)])
+    found = c.get(f"/v1/certificates/{number}/accesses").json()["accesses"]
+    assert len(found) == 1
+    a = found[0]
+    assert a["institution"] == 91000001 and "演示银行海南分行" in a["institution_name"]
+    assert a["purpose"] == "certificate-verified" and a["purpose_zh"] == "核验证明"
+    assert a["time"].endswith("+00:00") and a["block"] > 0 and a["tx"].startswith("0x") and len(a["tx"]) == 66
+
+
+def test_staff_key_is_required(app: Any) -> None:
+    c = client(app)
+    for method, path in [("get", "/v1/staff/status"), ("post", "/v1/staff/certificates"),
+                         ("get", "/v1/staff/blacklist/stats"), ("get", "/v1/staff/blacklist/check?id_number=1")]:
+        assert_error(getattr(c, method)(path), 401)
+        assert_error(getattr(c, method)(path, headers={"X-Staff-Key": "guess"}), 401)
+    status = c.get("/v1/staff/status", headers=STAFF).json()
+    assert status["centre"] == CENTRE and status["certificates"]["anchored"] >= 1
+
+
+def test_staff_issue_and_revoke(app: Any, employees: list[str]) -> None:
+    c = client(app)
+    r = c.post("/v1/staff/certificates", headers=STAFF, json={"id_number": employees[2], "purpose": "settlement"})
+    assert r.status_code == 200, r.text
+    number = r.json()["number"]
+    assert_error(c.post(f"/v1/staff/certificates/{number}/revoke", headers=STAFF,
+                        json={"reason": "x", "code": "bogus"}), 400)
+    assert_error(c.post(f"/v1/staff/certificates/{number}/revoke", headers=STAFF, json={"code": "other"}), 422)
+    r = c.post(f"/v1/staff/certificates/{number}/revoke", headers=STAFF,
+               json={"reason": "issued to the wrong person", "code": "issued-in-error"})
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "revoked"
+    got = c.get(f"/v1/staff/certificates/{number}", headers=STAFF).json()
+    assert got["status"] == "revoked" and got["revocation_reason"] == "issued to the wrong person"
+    again = assert_error(c.post(f"/v1/staff/certificates/{number}/revoke", headers=STAFF,
+                                json={"reason": "again", "code": "other"}), 400)
+    assert "已撤销" in again["error_zh"]
+    assert_error(c.get("/v1/staff/certificates/460100-2026-99999999", headers=STAFF), 404)
+    assert_error(c.post("/v1/staff/certificates", headers=STAFF, json={"id_number": "12345"}), 400)
+
+
+def test_staff_blacklist_add_check_lift(app: Any) -> None:
+    c = client(app)
+    who = make_id(region_code=460100, birth_date=date(1985, 3, 4), sequence=77)
+    assert c.get("/v1/staff/blacklist/check", headers=STAFF, params={"id_number": who}).json()["listed"] is False
+    r = c.post("/v1/staff/blacklist", headers=STAFF,
+               json={"id_number": who, "reason": "fraudulent-withdrawal", "years": 3, "note": "伪造租房合同"})
+    assert r.status_code == 200, r.text
+    entry = r.json()["entry_id"]
+    assert who not in r.text
+    found = c.get("/v1/staff/blacklist/check", headers=STAFF, params={"id_number": who}).json()
+    assert found["listed"] and [e["id"] for e in found["entries"]] == [entry]
+    assert found["entries"][0]["reason_zh"] == "骗提公积金"
+    direct = c.get("/v1/staff/blacklist/check", headers=STAFF, params={"id_number": who, "direct": "true"}).json()
+    assert direct["source"] == "chain" and direct["listed"]
+    stats = c.get("/v1/staff/blacklist/stats", headers=STAFF).json()
+    assert stats["by_centre"][str(CENTRE)] >= 1
+    # Bad input: a clear 400 or 422 with the Chinese sentence, and nothing listed.
+    assert "列入期限" in assert_error(c.post("/v1/staff/blacklist", headers=STAFF,
+                                        json={"id_number": who, "reason": "loan-default", "years": 7}), 400)["error_zh"]
+    assert_error(c.post("/v1/staff/blacklist", headers=STAFF,
+                        json={"id_number": who, "reason": "stealing", "years": 3}), 400)
+    assert_error(c.post("/v1/staff/blacklist", headers=STAFF,
+                        json={"id_number": "460100198001011235", "reason": "loan-default", "years": 3}), 400)
+    assert_error(c.post("/v1/staff/blacklist", headers=STAFF, json={"id_number": who, "reason": "other"}), 422)
+    assert_error(c.post(f"/v1/staff/blacklist/{entry}/lift", headers=STAFF, json={"reason": "  "}), 400)
+    r = c.post(f"/v1/staff/blacklist/{entry}/lift", headers=STAFF, json={"reason": "appeal upheld"})
+    assert r.status_code == 200, r.text
+    assert c.get("/v1/staff/blacklist/check", headers=STAFF, params={"id_number": who}).json()["listed"] is False
+    assert_error(c.post(f"/v1/staff/blacklist/{entry}/lift", headers=STAFF, json={"reason": "again"}), 409)
+
+
+def test_chain_down_answers_503(network: tuple[Settings, IssuerSettings, Contracts], employees: list[str]) -> None:
+    """A service started while its chain node is down still starts, logs in, shows the account,
+    and answers 503 with a clear sentence where it needs the chain."""
+    ns, iset, _ = network
+    down = Settings(home=ns.home, deployments_dir=ns.deployments_dir, node_port=free_port(), rpc_timeout=1.0)
+    application = create_app(CENTRE, node_settings=down, issuer_settings=iset)
+    with TestClient(application) as c:
+        assert c.get("/healthz").json()["issuer"]["running"] is False
+        assert c.post("/v1/login", json={"id_number": employees[0], "password": PASSWORD}).status_code == 200
+        assert c.get("/v1/me").status_code == 200
+        body = assert_error(c.post("/v1/certificates", json={"purpose": "rental"}), 503)
+        assert "区块链" in body["error_zh"]
+        assert_error(c.get("/v1/institutions"), 503)
+        assert_error(c.get("/v1/staff/blacklist/stats", headers=STAFF), 503)
