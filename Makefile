@@ -35,6 +35,7 @@ $(VENV)/.installed: pyproject.toml
 run: bootstrap
 	@$(BIN)/hpf node up
 	@$(BIN)/hpf deploy
+	@$(BIN)/python scripts/demo_setup.py
 	@$(BIN)/python scripts/services.py start
 	@$(BIN)/python scripts/run_summary.py
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 from node.accounts import DEMO_CENTRES, DEMO_INSTITUTIONS
 from node.compiler import CONTRACT_NAMES
 from node.deploy import DeploymentRecord
@@ -22,7 +25,19 @@ def main() -> None:
     print("  demo lenders     " + ", ".join(f"{i.id} {i.name}" for i in DEMO_INSTITUTIONS))
     print(f"  verifier page    http://{s.verifier_host}:{s.verifier_port}/?key=demo-key-91000001  (loan officers)")
     print(f"  verifier API     http://{s.verifier_host}:{s.verifier_port}/docs  (X-API-Key: demo-key-91000001)")
-    print(f"  node log         {s.node_dir / 'anvil.log'}")
+    from issuer.passwords import DEMO_PASSWORD
+    from issuer.settings import get_issuer_settings
+
+    iset = get_issuer_settings()
+    for c in DEMO_CENTRES:
+        url = f"http://{iset.issuer_host}:{iset.issuer_port(c.code)}"
+        print(f"  portal {c.code}    {url}/  (employees)   staff: {url}/staff  (key demo-staff-{c.code})")
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from demo_setup import logins
+
+    for id_number, name in logins():
+        print(f"  demo login       {id_number} / {DEMO_PASSWORD}  ({name}, 海口)")
+    print(f"  node log         {s.node_dir / 'anvil.log'}; services' logs in {s.home / 'run'}")
     print("  stop with        make stop   (state is kept; `make run` resumes)")
 
 

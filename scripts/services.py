@@ -32,9 +32,18 @@ class Service:
 
 
 def services() -> list[Service]:
+    from issuer.settings import get_issuer_settings
+    from node.accounts import DEMO_CENTRES
+
     s = get_settings()
     base = f"http://{s.verifier_host}:{s.verifier_port}"
-    return [Service("verifier", [HPF, "verifier", "serve"], f"{base}/healthz", f"{base}/?key=demo-key-91000001")]
+    out = [Service("verifier", [HPF, "verifier", "serve"], f"{base}/healthz", f"{base}/?key=demo-key-91000001")]
+    iset = get_issuer_settings()
+    for c in DEMO_CENTRES:
+        port = iset.issuer_port(c.code)
+        url = f"http://{iset.issuer_host}:{port}"
+        out.append(Service(f"issuer-{c.code}", [HPF, "issuer", "serve", "--centre", str(c.code)], f"{url}/healthz", url))
+    return out
 
 
 def _run_dir() -> Path:
@@ -62,7 +71,7 @@ def _pid(svc: Service) -> int | None:
 
 def start(svc: Service) -> None:
     if _answers(svc.health):
-        print(f"{svc.name:<9} already running: {svc.url}")
+        print(f"{svc.name:<14} already running: {svc.url}")
         return
     log = open(_run_dir() / f"{svc.name}.log", "ab")  # noqa: SIM115 — handed to the child
     proc = subprocess.Popen(svc.cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -73,7 +82,7 @@ def start(svc: Service) -> None:
         if proc.poll() is not None:
             sys.exit(f"{svc.name} exited at start; see {_run_dir() / (svc.name + '.log')}")
         if _answers(svc.health):
-            print(f"{svc.name:<9} started: {svc.url}")
+            print(f"{svc.name:<14} started: {svc.url}")
             return
         time.sleep(0.2)
     sys.exit(f"{svc.name} did not answer at {svc.health} within 30 s; see {_run_dir() / (svc.name + '.log')}")
@@ -91,7 +100,7 @@ def stop(svc: Service) -> None:
             break
         time.sleep(0.1)
     (_run_dir() / f"{svc.name}.pid").unlink(missing_ok=True)
-    print(f"{svc.name:<9} stopped")
+    print(f"{svc.name:<14} stopped")
 
 
 def main() -> None:
@@ -102,7 +111,7 @@ def main() -> None:
         elif action == "stop":
             stop(svc)
         else:
-            print(f"{svc.name:<9} {'running' if _answers(svc.health) else 'stopped'}: {svc.url}")
+            print(f"{svc.name:<14} {'running' if _answers(svc.health) else 'stopped'}: {svc.url}")
 
 
 if __name__ == "__main__":
