@@ -75,6 +75,8 @@ __all__ = [
 
 DEFAULT_VALIDITY_DAYS = 90
 _BULK_CHUNK = 16 * MAX_BATCH_SIZE
+_NUMBER_BLOCK = 16  # certificate numbers a service reserves at a time
+_KEY_CHECK = 1.0  # seconds between reads of which key is active (rotation waits longer: see keys.py)
 
 #: Revocation reasons as the CLI and API name them.
 REVOCATION_REASONS: dict[str, RevocationReason] = {
@@ -156,12 +158,17 @@ def _batch_digests(s: Session, batch_id: int) -> list[bytes]:
                           .order_by(Certificate.leaf_index)))
 
 
+_DIGESTS_MAX = 4096
+
+
 def _issued(s: Session, c: Certificate, digests: dict[int, list[bytes]] | None = None) -> IssuedCertificate:
     batch = c.batch
     text = None
     if c.status in (CertificateStatus.ANCHORED, CertificateStatus.REVOKED) and batch is not None:
         cache = digests if digests is not None else {}
         if batch.id not in cache:
+            if len(cache) > _DIGESTS_MAX:
+                cache.clear()
             cache[batch.id] = _batch_digests(s, batch.id)
         assert c.cose is not None and c.leaf_index is not None
         text = certificate_text(c.cose, cache[batch.id], c.leaf_index)
@@ -401,20 +408,30 @@ class Issuer:
         self._stop = False
         self._thread: threading.Thread | None = None
         self._anchor_lock = threading.Lock()  # one anchoring pass at a time in this process
+        self._write_lock = threading.Lock()
+        self._numbers_lock = threading.Lock()
+        self._numbers: deque[str] = deque()
+        self._numbers_year = 0
+        self._active_checked = (0.0, b"")
+        self._digests: dict[int, list[bytes]] = {}  # anchored batches' leaves never change
         self.last_error: str | None = None
 
     # --- keys and content ---
 
     def active_key(self) -> ActiveKey:
-        """The key to sign with now. Which key is active is read from the database every time (a
-        rotation by another process takes effect at once); decrypted keys are cached."""
-        with session_scope(self.engine) as s:
-            key_id = s.scalar(
-                select(SigningKey.key_id)
-                .where(SigningKey.centre_code == self.centre, SigningKey.registered_block.is_not(None),
-                       SigningKey.retired_at.is_(None))
-                .order_by(SigningKey.id.desc()).limit(1)
-            )
+        """The key to sign with now. Which key is active is read from the database at most every
+        `_KEY_CHECK` seconds (a rotation waits longer before retiring the old key); decrypted
+        keys are cached."""
+        checked_at, key_id = self._active_checked
+        if time.monotonic() - checked_at > _KEY_CHECK:
+            with session_scope(self.engine) as s:
+                key_id = s.scalar(
+                    select(SigningKey.key_id)
+                    .where(SigningKey.centre_code == self.centre, SigningKey.registered_block.is_not(None),
+                           SigningKey.retired_at.is_(None))
+                    .order_by(SigningKey.id.desc()).limit(1)
+                )
+            self._active_checked = (time.monotonic(), key_id or b"")
         with self._key_lock:
             if self._key is not None and self._key.key_id == key_id:
                 return self._key
@@ -476,22 +493,35 @@ class Issuer:
         with session_scope(self.engine) as s:
             account = self._find_account(s, account_id=account_id, id_number=id_number)
             summary = account_summary(account)
-            if summary is None:
-                certificate_content(account, None, number="", purpose=purpose, audience=audience, issued_at=0,
-                                    valid_until=0, subject=b"")  # raises: nothing to certify
-            (number,) = reserve_certificate_numbers(s, centre=self.centre, year=number_year(now), count=1)
-            issued = int(now.timestamp())
-            (values,) = sign_certificates(key, self.consortium_key, [account], [number], purpose=purpose,
-                                          audience=audience, issued_at=issued,
-                                          valid_until=issued + int(self.validity.total_seconds()))
-            row = Certificate(**values)
-            s.add(row)
-            s.flush()
-            cert_id = row.id
+        if summary is None:
+            certificate_content(account, None, number="", purpose=purpose, audience=audience, issued_at=0,
+                                valid_until=0, subject=b"")  # raises: nothing to certify
+        number = self._next_number(now)
+        issued = int(now.timestamp())
+        (values,) = sign_certificates(key, self.consortium_key, [account], [number], purpose=purpose,
+                                      audience=audience, issued_at=issued,
+                                      valid_until=issued + int(self.validity.total_seconds()))
+        # One writer at a time in this process: SQLite's busy handler sleeps in steps of up to
+        # 100 ms when writers collide, which 32 employees at once would feel.
+        with self._write_lock, session_scope(self.engine) as s:
+            cert_id = s.execute(insert(Certificate).values(**values).returning(Certificate.id)).scalar_one()
         with self._cond:
             self._waiting[cert_id] = time.monotonic()
             self._cond.notify_all()
         return cert_id
+
+    def _next_number(self, now: datetime) -> str:
+        """A certificate number from a block this process reserved (a block at a time, so that a
+        request does not write the counter). Numbers of a block left unused when the process
+        ends are skipped, never reused."""
+        year = number_year(now)
+        with self._numbers_lock:
+            if self._numbers_year != year or not self._numbers:
+                with self._write_lock, session_scope(self.engine) as s:
+                    block = reserve_certificate_numbers(s, centre=self.centre, year=year, count=_NUMBER_BLOCK)
+                self._numbers = deque(block)
+                self._numbers_year = year
+            return self._numbers.popleft()
 
     def wait(self, cert_id: int, *, timeout: float = 30.0) -> IssuedCertificate:
         """The certificate once anchored (with its proof). Raises IssuanceError on timeout; the
@@ -510,8 +540,10 @@ class Issuer:
                         self._cond.acquire()
                     if cert_id in self._done:
                         break
-                self._cond.wait(min(left, 0.5))
+                if not self._cond.wait(min(left, 0.5)) and self._anchored_elsewhere(cert_id):
+                    break  # another process's batcher (another service worker) anchored it
             self._done.discard(cert_id)
+            self._waiting.pop(cert_id, None)
         found = self.certificate_by_id(cert_id)
         if found.text is None:
             raise IssuanceError(
@@ -521,6 +553,15 @@ class Issuer:
                 message_zh=f"证明 {found.number} 已签发但尚未上链，链恢复后将自动上链。",
             )
         return found
+
+    def _anchored_elsewhere(self, cert_id: int) -> bool:
+        self._cond.release()
+        try:
+            with session_scope(self.engine) as s:
+                status = s.scalar(select(Certificate.status).where(Certificate.id == cert_id))
+            return status in (CertificateStatus.ANCHORED, CertificateStatus.REVOKED)
+        finally:
+            self._cond.acquire()
 
     def request(
         self, *, account_id: int | None = None, id_number: str | None = None, purpose: str = "housing-loan",
@@ -570,6 +611,7 @@ class Issuer:
             last_poll = time.monotonic()
             try:
                 self.anchor_pending(force=True)
+                self._prune_waiting()
                 self.last_error = None
             except (ChainUnavailable, ContractError, OSError) as exc:
                 self.last_error = str(exc)
@@ -581,6 +623,22 @@ class Issuer:
                 with self._cond:
                     if not self._waiting:
                         return
+
+    def _prune_waiting(self) -> None:
+        """Forget waiting certificates another process anchored (or that are gone), so that the
+        batcher does not wake for them again."""
+        with self._cond:
+            ids = list(self._waiting)
+        if not ids:
+            return
+        with session_scope(self.engine) as s:
+            still = set(s.scalars(select(Certificate.id).where(Certificate.id.in_(ids),
+                                                                Certificate.status == CertificateStatus.SIGNED)))
+        with self._cond:
+            for i in ids:
+                if i not in still and self._waiting.pop(i, None) is not None:
+                    self._done.add(i)
+            self._cond.notify_all()
 
     def _seal(self, *, force: bool) -> list[int]:
         """Put waiting SIGNED certificates into new SEALED batches of up to `batch_size`; a short
@@ -760,7 +818,7 @@ class Issuer:
     ) -> IssueAllReport:
         """A certificate for every account that is not closed and has deposits. Worker processes
         sign chunks of accounts while this process stores the previous chunk and a thread anchors
-        the one before; `workers` defaults to the CPU count for large runs, 0 signs in-process."""
+        the one before; `workers` = 0 (the default) signs in this process."""
         check_purpose(purpose)
         started = time.perf_counter()
         report = IssueAllReport()
@@ -774,8 +832,8 @@ class Issuer:
                 Account.last_month.is_(None))) or 0)
         if limit is not None:
             total = min(total, limit)
-        if workers is None:
-            workers = (os.cpu_count() or 1) if total >= 4 * _BULK_CHUNK else 0
+        if workers is None:  # measured: on 2 cores the database and the node are the limit, not signing
+            workers = 0
         pool: ProcessPoolExecutor | None = None
         if workers:
             raw = key.private_key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
@@ -873,7 +931,7 @@ class Issuer:
             c = s.get(Certificate, cert_id)
             if c is None or c.centre_code != self.centre:
                 raise NotFound(f"No certificate {cert_id}.", message_zh="没有该证明。")
-            return _issued(s, c)
+            return _issued(s, c, self._digests)
 
     def certificate(self, number: str) -> IssuedCertificate:
         with session_scope(self.engine) as s:
@@ -882,15 +940,14 @@ class Issuer:
             if c is None:
                 raise NotFound(f"Centre {self.centre} has no certificate {number}.",
                                message_zh=f"本中心没有编号为 {number} 的证明。")
-            return _issued(s, c)
+            return _issued(s, c, self._digests)
 
     def certificates(self, account_id: int) -> list[IssuedCertificate]:
         with session_scope(self.engine) as s:
             rows = s.scalars(select(Certificate).where(Certificate.account_id == account_id,
                                                        Certificate.centre_code == self.centre)
                              .order_by(Certificate.id.desc()))
-            digests: dict[int, list[bytes]] = {}
-            return [_issued(s, c, digests) for c in rows]
+            return [_issued(s, c, self._digests) for c in rows]
 
     def status(self) -> dict[str, Any]:
         with session_scope(self.engine) as s:

@@ -172,7 +172,7 @@ def issue_all_command(
     purpose: Annotated[str, typer.Option(help="The purpose written on every certificate.")] = "housing-loan",
     limit: Annotated[int | None, typer.Option(min=1, metavar="N", help="At most N accounts.")] = None,
     workers: Annotated[
-        int | None, typer.Option(min=0, help="Signing processes (default: one per CPU for large runs; 0 = none).")
+        int | None, typer.Option(min=0, help="Signing processes (default 0: sign in this process).")
     ] = None,
     json_out: JsonOut = False,
 ) -> None:
@@ -278,6 +278,7 @@ def serve_command(
     centre: Centre,
     host: Annotated[str | None, typer.Option(help="Address to listen on (default HPF_ISSUER_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 8701 Haikou, 8702 Sanya, 8703 Danzhou).")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes (PDFs render on several cores).")] = 1,
 ) -> None:
     """Serve the centre's employee portal and API (职工服务门户): login, account, request and
     download certificates, who checked them; staff endpoints for issuing, revocation and the
@@ -289,4 +290,4 @@ def serve_command(
     with _errors():
         check_centre_code(centre)
         s = get_issuer_settings()
-        serve(centre=centre, host=host or s.issuer_host, port=port or s.issuer_port(centre))
+        serve(centre=centre, host=host or s.issuer_host, port=port or s.issuer_port(centre), workers=workers)

@@ -36,6 +36,8 @@ from node.errors import ContractError
 from node.settings import Settings
 from verifier import format as fmt
 
+MIN_GRACE = 1.5  # seconds; more than issuance._KEY_CHECK
+
 __all__ = ["ActiveKey", "admin_account", "ensure_signing_key", "load_active_key", "retire_key"]
 
 
@@ -172,8 +174,8 @@ def rotate(engine: Engine, centre: int, passphrase: bytes, contracts: Contracts,
     """Register a new key and sign with it; then `drain(old_key_id)` (anchor everything signed with
     the old key) and retire the old key on chain. Returns (old key id, new key id).
 
-    `grace` seconds pass between the switch and the drain, so that an issuer service that read
-    the old key just before the switch has finished signing with it."""
+    `grace` seconds (at least MIN_GRACE) pass between the switch and the drain, so that an issuer
+    service that read the old key just before the switch has finished signing with it."""
     old = _active_row(engine, centre)
     new_id = _new_key(engine, centre, passphrase)
     _register(engine, contracts, admin, new_id)
@@ -181,8 +183,9 @@ def rotate(engine: Engine, centre: int, passphrase: bytes, contracts: Contracts,
         new_key_id = s.get(SigningKey, new_id).key_id  # type: ignore[union-attr]
     if old is None:
         return None, new_key_id
-    if grace:
-        time.sleep(grace)
+    # Issuers re-read which key is active every second (issuance._KEY_CHECK): after the grace,
+    # none signs with the old key any more, and drain() anchors what they signed with it.
+    time.sleep(max(grace, MIN_GRACE))
     drain(old.key_id)
     # A key is valid at anchor time t when valid_from <= t < retired_at: the retirement must land
     # in a later second than the last anchor signed with it.
