@@ -37,6 +37,7 @@ class NodeConfig:
     data_dir: Path
     block_time: int = 0
     binary: Path = ANVIL_BIN
+    persist: bool = True  # False: no state file (benchmarks; a throwaway chain)
 
     def __post_init__(self) -> None:
         if not 1 <= self.port <= 65535:
@@ -72,10 +73,10 @@ def anvil_command(cfg: NodeConfig) -> list[str]:
         "--chain-id", str(cfg.chain_id),
         "--mnemonic", DEMO_MNEMONIC,
         "--accounts", str(DEMO_ACCOUNT_COUNT),
-        "--state", str(cfg.state_file),
-        "--state-interval", str(STATE_INTERVAL_SECONDS),
-        "--preserve-historical-states",
     ]  # fmt: skip
+    if cfg.persist:
+        cmd += ["--state", str(cfg.state_file), "--state-interval", str(STATE_INTERVAL_SECONDS),
+                "--preserve-historical-states"]
     if cfg.block_time:
         cmd += ["--block-time", str(cfg.block_time)]
     return cmd
