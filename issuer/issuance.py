@@ -620,9 +620,7 @@ class Issuer:
                 self.last_error = f"{type(exc).__name__}: {exc}"
                 time.sleep(1.0)
             if self._stop:
-                with self._cond:
-                    if not self._waiting:
-                        return
+                return  # one last pass done; what is left is anchored by the next start's recover()
 
     def _prune_waiting(self) -> None:
         """Forget waiting certificates another process anchored (or that are gone), so that the
@@ -784,31 +782,30 @@ class Issuer:
             return 0
         with self._cond:
             waiting = bool(self._waiting)
-        count = 0
         ids: list[int] = []
+        by_id = {batch_id: (at, block) for batch_id, at, block in anchored}
         with session_scope(self.engine) as s:
-            for batch_id, anchored_at, block in anchored:
-                done = s.execute(
-                    update(Batch).where(Batch.id == batch_id, Batch.state != BatchState.ANCHORED).values(
-                        state=BatchState.ANCHORED, anchored_at=datetime.fromtimestamp(anchored_at, UTC),
-                        anchored_block=block, last_error=None)
-                ).rowcount
-                if not done:
-                    continue
-                count += s.execute(
-                    update(Certificate)
-                    .where(Certificate.batch_id == batch_id, Certificate.status == CertificateStatus.SIGNED)
-                    .values(status=CertificateStatus.ANCHORED)
-                ).rowcount
-                if waiting:
-                    ids.extend(s.scalars(select(Certificate.id).where(Certificate.batch_id == batch_id)))
+            fresh = list(s.scalars(select(Batch.id).where(Batch.id.in_(by_id), Batch.state != BatchState.ANCHORED)))
+            if not fresh:
+                return 0
+            s.execute(update(Batch).execution_options(synchronize_session=False), [
+                {"id": b, "state": BatchState.ANCHORED, "anchored_at": datetime.fromtimestamp(by_id[b][0], UTC),
+                 "anchored_block": by_id[b][1], "last_error": None} for b in fresh])
+            count = s.execute(
+                update(Certificate)
+                .where(Certificate.batch_id.in_(fresh), Certificate.status == CertificateStatus.SIGNED)
+                .values(status=CertificateStatus.ANCHORED)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if waiting:
+                ids = list(s.scalars(select(Certificate.id).where(Certificate.batch_id.in_(fresh))))
         if ids:
             with self._cond:
                 for i in ids:
                     if self._waiting.pop(i, None) is not None:
                         self._done.add(i)
                 self._cond.notify_all()
-        return count
+        return int(count)
 
     # --- bulk ---
 
