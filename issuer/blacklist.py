@@ -134,19 +134,28 @@ def entry_json(e: EntryRecord | Any, *, now: int) -> dict[str, Any]:
     }
 
 
-def operator_account(settings: Settings, centre: int) -> LocalAccount:
-    """The centre's operator account: HPF_OPERATOR_KEY, or the DEMO key on the local network."""
-    if settings.operator_key is not None:
-        return Account.from_key(settings.operator_key.get_secret_value())
+def centre_account(settings: Settings, centre: int, role: str = "operator") -> LocalAccount:
+    """The centre's `role` account ("operator": anchors, revokes, lists; "admin": registers
+    keys): HPF_OPERATOR_KEY / HPF_ADMIN_KEY, or the DEMO account on the local network."""
+    env = f"HPF_{role.upper()}_KEY"
+    key = getattr(settings, f"{role}_key")
+    if key is not None:
+        return Account.from_key(key.get_secret_value())
     if settings.local:
         try:
-            return demo.demo_account(demo.demo_centre(centre).operator_index)
+            return demo.demo_account(getattr(demo.demo_centre(centre), f"{role}_index"))
         except KeyError:
             pass
+    what_zh = "操作员" if role == "operator" else "管理员"
     raise ConfigurationError(
-        f"Centre {centre} needs its operator account key in HPF_OPERATOR_KEY.",
-        message_zh=f"中心 {centre} 需要在 HPF_OPERATOR_KEY 中配置其操作员账户密钥。",
+        f"Centre {centre} needs its {role} account key in {env}.",
+        message_zh=f"中心 {centre} 需要在 {env} 中配置其{what_zh}账户密钥。",
     )
+
+
+def operator_account(settings: Settings, centre: int) -> LocalAccount:
+    """The centre's operator account: HPF_OPERATOR_KEY, or the DEMO key on the local network."""
+    return centre_account(settings, centre, "operator")
 
 
 class BlacklistService:

@@ -197,7 +197,8 @@ def _issued(s: Session, c: Certificate, digests: dict[int, list[bytes]] | None =
 # ---------------------------------------------------------------------------------------------
 
 
-def _mask_account(account: str) -> str:
+def mask_account(account: str) -> str:
+    """The personal account number as certificates show it: the middle third masked."""
     if len(account) <= 4:
         return "*" * len(account)
     keep = min(4, len(account) // 3)
@@ -235,7 +236,7 @@ def certificate_content(
         subject_ref=subject,
         employer_name=account.employer_name,
         employer_account=account.employer_account,
-        account_masked=_mask_account(account.personal_account),
+        account_masked=mask_account(account.personal_account),
         account_status=AccountStatus(account.status).value,  # type: ignore[arg-type]
         account_opened=account.opened.isoformat(),
         deposit_base=account.deposit_base,
@@ -730,16 +731,7 @@ class Issuer:
         if not batches:
             return 0
         # 1. What does the chain say already? (ANCHORING batches may have made it before a crash.)
-        infos = self.anchorer.batches([b.root for b in batches])  # type: ignore[misc]
-        done: list[tuple[int, int, int]] = []
-        to_send = []
-        for b, info in zip(batches, infos, strict=True):
-            if info.centre == self.centre:
-                done.append((b.id, info.anchored_at, info.block))
-            elif info.centre != 0:
-                self._fail(b.id, f"root anchored by centre {info.centre}")
-            else:
-                to_send.append(b)
+        done, to_send = self._ledger_says(batches)
         finished = self._finish(done)
         if not to_send:
             return finished
@@ -757,17 +749,26 @@ class Issuer:
             raise
         self.anchorer.wait([h for h, _ in signed])
         # 3. The ledger decides.
-        infos = self.anchorer.batches([b.root for b in to_send])  # type: ignore[misc]
-        done = []
-        for b, info in zip(to_send, infos, strict=True):
+        done, missing = self._ledger_says(to_send)
+        if missing:
+            self.anchorer.reset()  # a refused or lost transaction: re-read the nonce next time
+            self.last_error = f"{len(missing)} batches are not anchored yet"
+        return finished + self._finish(done)
+
+    def _ledger_says(self, batches: list[Batch]) -> tuple[list[tuple[int, int, int]], list[Batch]]:
+        """What the ledger's batch(root) view says, in one round trip: the batches this centre
+        anchored [(id, anchored_at, block)] and those not anchored at all. A root anchored by
+        another centre (it cannot be ours then) fails its batch."""
+        anchored: list[tuple[int, int, int]] = []
+        missing: list[Batch] = []
+        for b, info in zip(batches, self.anchorer.batches([b.root for b in batches]), strict=True):  # type: ignore[misc]
             if info.centre == self.centre:
-                done.append((b.id, info.anchored_at, info.block))
+                anchored.append((b.id, info.anchored_at, info.block))
             elif info.centre != 0:
                 self._fail(b.id, f"root anchored by centre {info.centre}")
             else:
-                self.anchorer.reset()  # a refused or lost transaction: re-read the nonce next time
-                self.last_error = f"batch {b.id} is not anchored yet"
-        return finished + self._finish(done)
+                missing.append(b)
+        return anchored, missing
 
     def _fail(self, batch_id: int, why: str) -> None:
         with session_scope(self.engine) as s:

@@ -22,14 +22,12 @@ from datetime import datetime
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from sqlalchemy import Engine, select
 
 from issuer.db import KeyAlgorithm, SigningKey, session_scope
 from issuer.db.models import utcnow
 from issuer.errors import ConfigurationError, HpfIssuerError
-from node import accounts as demo
 from node.bindings import Contracts, Sender
 from node.bindings import KeyAlgorithm as ChainAlgorithm
 from node.errors import ContractError
@@ -55,18 +53,9 @@ class ActiveKey:
 
 def admin_account(settings: Settings, centre: int) -> LocalAccount:
     """The centre's admin account (registers keys): HPF_ADMIN_KEY, or the DEMO key locally."""
-    key = getattr(settings, "admin_key", None)
-    if key is not None:
-        return Account.from_key(key.get_secret_value())
-    if settings.local:
-        try:
-            return demo.demo_account(demo.demo_centre(centre).admin_index)
-        except KeyError:
-            pass
-    raise ConfigurationError(
-        f"Centre {centre} needs its admin account key in HPF_ADMIN_KEY to register signing keys.",
-        message_zh=f"中心 {centre} 需要在 HPF_ADMIN_KEY 中配置其管理员账户密钥以登记签名密钥。",
-    )
+    from issuer.blacklist import centre_account
+
+    return centre_account(settings, centre, "admin")
 
 
 def _encrypt(private_key: Ed25519PrivateKey, passphrase: bytes) -> bytes:

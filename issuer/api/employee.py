@@ -16,6 +16,7 @@ from issuer.api.errors import ApiError
 from issuer.api.state import SESSION_COOKIE, PortalState, log
 from issuer.db import Account, session_scope
 from issuer.errors import HpfIssuerError
+from issuer.issuance import mask_account
 from node.bindings import AccessPurpose
 
 router = APIRouter(prefix="/v1", tags=["employee"])
@@ -45,14 +46,6 @@ def yuan(fen: int) -> str:
     sign = "-" if fen < 0 else ""
     whole, cents = divmod(abs(fen), 100)
     return f"{sign}{whole:,}.{cents:02d}"
-
-
-def mask_account(account: str) -> str:
-    """The personal account number as certificates show it (issuer/issuance.py)."""
-    if len(account) <= 4:
-        return "*" * len(account)
-    keep = min(4, len(account) // 3)
-    return account[:keep] + "*" * (len(account) - 2 * keep) + account[-keep:]
 
 
 def account_summary(a: Account) -> dict[str, Any]:
