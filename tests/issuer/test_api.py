@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
-from web3 import Web3
 
 from issuer.api import create_app
 from issuer.db import Account, AccountStatus, make_engine, session_scope, upgrade
@@ -21,9 +20,10 @@ from issuer.passwords import set_password
 from issuer.settings import IssuerSettings
 from node import accounts as demo
 from node.bindings import AccessPurpose, Contracts, Sender
-from node.deploy import demo_admins, demo_genesis, deploy
-from node.launcher import LocalNode, NodeConfig, free_port
+from node.launcher import free_port
 from node.settings import Settings
+
+from .network import local_network
 
 pytestmark = pytest.mark.integration
 CENTRE = 460100
@@ -34,15 +34,8 @@ STAFF = {"X-Staff-Key": f"demo-staff-{CENTRE}"}
 @pytest.fixture(scope="module")
 def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, IssuerSettings, Contracts]]:
     home = tmp_path_factory.mktemp("portal")
-    node = LocalNode(NodeConfig(host="127.0.0.1", port=free_port(), chain_id=46000, data_dir=home / "node"))
-    node.start()
-    try:
-        ns = Settings(home=home, deployments_dir=home / "deployments", node_port=node.cfg.port)
-        w3 = Web3(Web3.HTTPProvider(node.cfg.rpc_url))
-        record = deploy(w3, demo.demo_deployer(), demo_genesis(), ns.deployment_file, admins=demo_admins()).record
-        yield ns, IssuerSettings(home=home, batch_timeout=0.2), Contracts.at(w3, record.addresses())
-    finally:
-        node.stop()
+    with local_network(home) as net:
+        yield net.settings, IssuerSettings(home=home, batch_timeout=0.2), net.contracts
 
 
 @pytest.fixture(scope="module")

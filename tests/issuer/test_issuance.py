@@ -9,23 +9,21 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select, update
-from web3 import Web3
 
-from issuer.db import Account, AccountStatus, Batch, BatchState, Certificate, CertificateStatus, make_engine, session_scope, upgrade
+from issuer.db import Account, AccountStatus, Batch, BatchState, Certificate, CertificateStatus, session_scope
 from issuer.db.numbers import parse_certificate_number
-from issuer.demo_data import generate_csv
-from issuer.importer import import_accounts
 from issuer.issuance import BadRequest, Issuer, NotFound, certificate_text, open_issuer
 from issuer.keys import admin_account, rotate
 from issuer.settings import DEMO_CONSORTIUM_KEY, IssuerSettings
 from node import accounts as demo
 from node.bindings import Contracts, RevocationReason, Sender
-from node.deploy import demo_admins, demo_genesis, deploy
-from node.launcher import LocalNode, NodeConfig, free_port
+from node.launcher import free_port
 from node.settings import Settings
 from verifier import format as fmt
 from verifier.chain import ChainReader, ChainUnavailable, RpcClient
 from verifier.pipeline import Verifier
+
+from .network import centre_with_accounts, local_network
 
 pytestmark = pytest.mark.integration
 CENTRE = 460100
@@ -34,27 +32,13 @@ CENTRE = 460100
 @pytest.fixture(scope="module")
 def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, IssuerSettings, Contracts]]:
     home = tmp_path_factory.mktemp("issuance")
-    node = LocalNode(NodeConfig(host="127.0.0.1", port=free_port(), chain_id=46000, data_dir=home / "node"))
-    node.start()
-    try:
-        ns = Settings(home=home, deployments_dir=home / "deployments", node_port=node.cfg.port)
-        w3 = Web3(Web3.HTTPProvider(node.cfg.rpc_url))
-        record = deploy(w3, demo.demo_deployer(), demo_genesis(), ns.deployment_file, admins=demo_admins()).record
-        yield ns, IssuerSettings(home=home), Contracts.at(w3, record.addresses())
-    finally:
-        node.stop()
+    with local_network(home) as net:
+        yield net.settings, IssuerSettings(home=home), net.contracts
 
 
 @pytest.fixture(scope="module")
 def engine(network: tuple[Settings, IssuerSettings, Contracts]) -> Iterator[Engine]:
-    _, iset, _ = network
-    eng = make_engine(iset.database_url_for(CENTRE))
-    upgrade(eng)
-    csv_path = iset.home / "accounts.csv"
-    generate_csv(csv_path, CENTRE, 150, seed=7)
-    with session_scope(eng) as s:
-        report = import_accounts(s, CENTRE, csv_path)
-    assert not report.rejected
+    eng = centre_with_accounts(network[1].home, CENTRE, 150, seed=7)
     yield eng
     eng.dispose()
 

@@ -4,7 +4,6 @@ runs them, against a real anvil node; the documents they write verify with `hpf 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,16 +11,13 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from web3 import Web3
 
-from issuer.db import Account, AccountStatus, make_engine, session_scope, upgrade
-from issuer.demo_data import generate_csv
-from issuer.importer import import_accounts
+from issuer.db import Account, AccountStatus, make_engine, session_scope
 from issuer.passwords import check_password
 from issuer.settings import IssuerSettings
-from node import accounts as demo
-from node.deploy import demo_admins, demo_genesis, deploy
-from node.launcher import LocalNode, NodeConfig, free_port
+from node.launcher import free_port
+
+from .network import centre_with_accounts, local_network
 
 pytestmark = pytest.mark.integration
 CENTRE = 460200  # Sanya: the CLI works for any demo centre
@@ -30,27 +26,9 @@ CENTRE = 460200  # Sanya: the CLI works for any demo centre
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     home = tmp_path_factory.mktemp("issue-cli")
-    node = LocalNode(NodeConfig(host="127.0.0.1", port=free_port(), chain_id=46000, data_dir=home / "node"))
-    node.start()
-    try:
-        w3 = Web3(Web3.HTTPProvider(node.cfg.rpc_url))
-        deploy(w3, demo.demo_deployer(), demo_genesis(), home / "deployments" / "46000.json", admins=demo_admins())
-        eng = make_engine(IssuerSettings(home=home).database_url_for(CENTRE))
-        upgrade(eng)
-        generate_csv(home / "a.csv", CENTRE, 40, seed=11)
-        with session_scope(eng) as s:
-            assert not import_accounts(s, CENTRE, home / "a.csv").rejected
-        eng.dispose()
-        yield {
-            **os.environ,
-            "HPF_HOME": str(home),
-            "HPF_DEPLOYMENTS_DIR": str(home / "deployments"),
-            "HPF_NODE_PORT": str(node.cfg.port),
-            "HPF_CONFIG": str(home / "none.toml"),
-            "HPF_BATCH_TIMEOUT": "0.2",
-        }
-    finally:
-        node.stop()
+    with local_network(home) as net:
+        centre_with_accounts(home, CENTRE, 40, seed=11).dispose()
+        yield net.env(HPF_BATCH_TIMEOUT="0.2")
 
 
 def hpf(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:

@@ -26,9 +26,10 @@ from issuer.importer import import_accounts
 from issuer.passwords import set_password
 from issuer.settings import IssuerSettings
 from node import accounts as demo
-from node.deploy import demo_admins, demo_genesis, deploy
-from node.launcher import LocalNode, NodeConfig, free_port
-from node.settings import Settings
+from node.deploy import deploy
+from node.launcher import free_port
+
+from .network import local_network
 
 pytestmark = pytest.mark.integration
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -40,21 +41,9 @@ STAFF_KEY = f"demo-staff-{CENTRE}"
 @pytest.fixture(scope="module")
 def chain_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     home = tmp_path_factory.mktemp("portal-web")
-    node = LocalNode(NodeConfig(host="127.0.0.1", port=free_port(), chain_id=46000, data_dir=home / "node"))
-    node.start()
-    try:
-        ns = Settings(home=home, deployments_dir=home / "deployments", node_port=node.cfg.port)
-        deploy(Web3(Web3.HTTPProvider(node.cfg.rpc_url)), demo.demo_deployer(), demo_genesis(), ns.deployment_file,
-               admins=demo_admins())
-        yield {
-            "HPF_HOME": str(home),
-            "HPF_DEPLOYMENTS_DIR": str(home / "deployments"),
-            "HPF_NODE_PORT": str(node.cfg.port),
-            "HPF_CONFIG": str(home / "none.toml"),
-            "HPF_BATCH_TIMEOUT": "0.2",
-        }
-    finally:
-        node.stop()
+    with local_network(home) as net:
+        env = net.env(HPF_BATCH_TIMEOUT="0.2")
+        yield {k: v for k, v in env.items() if k.startswith("HPF_")}
 
 
 @pytest.fixture(scope="module")
