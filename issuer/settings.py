@@ -22,21 +22,16 @@ shares the one database; rows carry `centre_code`, so that is safe but not the i
 from __future__ import annotations
 
 import hashlib
-import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from pydantic import AliasChoices, Field, SecretStr
-from pydantic_settings import (
-    BaseSettings,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-    TomlConfigSettingsSource,
-)
+from pydantic_settings import SettingsConfigDict
 
 from issuer.errors import ConfigurationError
 from issuer.ids import CONSORTIUM_KEY_LENGTH, check_centre_code
+from node.settings import HpfSettings
 
 __all__ = [
     "DEMO_CONSORTIUM_KEY",
@@ -56,7 +51,7 @@ DEMO_KEY_PASSPHRASE = "hpf-trust DEMO passphrase, local network only"
 DEMO_ISSUER_PORTS: dict[int, int] = {460100: 8701, 460200: 8702, 460400: 8703}
 
 
-class IssuerSettings(BaseSettings):
+class IssuerSettings(HpfSettings):
     model_config = SettingsConfigDict(env_prefix="HPF_", extra="ignore", frozen=True, populate_by_name=True)
 
     home: Path = Field(
@@ -145,21 +140,6 @@ class IssuerSettings(BaseSettings):
             "encrypts its signing keys.",
             message_zh="未设置 HPF_KEY_PASSPHRASE：正式网络上的中心必须提供加密签名密钥的口令。",
         )
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        config_file = Path(os.environ.get("HPF_CONFIG", "hpf.toml"))
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        if config_file.is_file():
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
-        return tuple(sources)
 
 
 @lru_cache(maxsize=1)

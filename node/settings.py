@@ -23,7 +23,27 @@ DEFAULT_PORT = 8545
 DEFAULT_CHAIN_ID = 46000  # "46": Hainan's province code; a chain id no public network uses.
 
 
-class Settings(BaseSettings):
+class HpfSettings(BaseSettings):
+    """Where every hpf settings class reads from: init arguments, then HPF_* environment
+    variables, then the TOML file named by HPF_CONFIG (default hpf.toml, if present)."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        config_file = Path(os.environ.get("HPF_CONFIG", "hpf.toml"))
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if config_file.is_file():
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
+        return tuple(sources)
+
+
+class Settings(HpfSettings):
     model_config = SettingsConfigDict(env_prefix="HPF_", extra="ignore", frozen=True)
 
     home: Path = Field(default=Path("var"), description="where state, logs and indexes live")
@@ -68,21 +88,6 @@ class Settings(BaseSettings):
     @property
     def deployment_file(self) -> Path:
         return self.deployments_dir / f"{self.chain_id}.json"
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        config_file = Path(os.environ.get("HPF_CONFIG", "hpf.toml"))
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        if config_file.is_file():
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
-        return tuple(sources)
 
 
 @lru_cache(maxsize=1)
