@@ -190,7 +190,7 @@ class BlacklistService:
         check_years(years)
         if evidence is not None and not evidence.is_file():
             raise BadBlacklistInput(f"The evidence file {evidence} does not exist.", message_zh=f"证据文件 {evidence} 不存在。")
-        subject = subject_ref(self.key, number)
+        subject = subject_ref(self.key, number, normalised=True)
         case_hash = self._store_case(subject, r, note, evidence)
         expires_at = self._expiry(years)
         try:
@@ -251,17 +251,17 @@ class BlacklistService:
     def check(self, id_number: str, *, direct: bool = False) -> CheckResult:
         """Every active entry of a person across all centres (recorded through AccessTrace)."""
         number = normalise_id(id_number)
-        subject = subject_ref(self.key, number)
+        subject = subject_ref(self.key, number, normalised=True)
         head = self.w3.eth.block_number
         now = self._chain_time()
         if direct:
             entries = [entry_json(e, now=now) for e in self.contracts.blacklist.active_entries_of(subject)]
-            result = CheckResult(id_masked=mask_id(number), subject=subject, entries=entries, source="chain",
+            result = CheckResult(id_masked=mask_id(number, normalised=True), subject=subject, entries=entries, source="chain",
                                  index_block=None, chain_block=head, behind=0)
         else:
             indexed, head = self.sync()
             entries = [entry_json(e, now=now) for e in self.indexer.active_entries_of(subject, now)]
-            result = CheckResult(id_masked=mask_id(number), subject=subject, entries=entries, source="index",
+            result = CheckResult(id_masked=mask_id(number, normalised=True), subject=subject, entries=entries, source="index",
                                  index_block=indexed, chain_block=head, behind=max(0, head - indexed))
         self._trace([subject])
         return result
@@ -289,11 +289,11 @@ class BlacklistService:
                     summary["invalid"] += 1
                     w.writerow([i, "", "no", "", "", exc.message_zh or str(exc)])
                     continue
-                subject = subject_ref(self.key, number)
+                subject = subject_ref(self.key, number, normalised=True)
                 subjects.append(subject)
                 found = active.get(subject, [])
                 summary["listed" if found else "clear"] += 1
-                w.writerow([i, mask_id(number), "yes", "yes" if found else "no",
+                w.writerow([i, mask_id(number, normalised=True), "yes", "yes" if found else "no",
                             ";".join(f"{e.centre}:{reason_name(e.reason)}:{e.expires_at}" for e in found), ""])
                 if progress and summary["rows"] % 1000 == 0:
                     progress(summary["rows"], len(rows))
@@ -337,7 +337,7 @@ class BlacklistService:
         now = self._chain_time()
         listed = already = 0
         for n, (number, reason, years, note) in enumerate(valid, start=1):
-            subject = subject_ref(self.key, number)
+            subject = subject_ref(self.key, number, normalised=True)
             if any(e.centre == self.centre for e in self.indexer.active_entries_of(subject, now)):
                 already += 1
             else:
@@ -417,4 +417,4 @@ def open_service(settings: Settings, centre: int, consortium_key: bytes, *, trac
 
 
 def iter_subjects(key: bytes, ids: Iterable[str]) -> list[bytes]:
-    return [subject_ref(key, normalise_id(i)) for i in ids]
+    return [subject_ref(key, i) for i in ids]

@@ -230,19 +230,22 @@ def make_id(*, region_code: int, birth_date: date, sequence: int) -> str:
     return first17 + check_character(first17)
 
 
-def mask_id(id_number: str) -> str:
+def mask_id(id_number: str, *, normalised: bool = False) -> str:
     """The number as shown on certificates and lists: first 6 and last 4 kept, e.g.
-    `460100********1234`. The input is normalised (and so validated) first."""
-    number = normalise_id(id_number)
+    `460100********1234`. The input is normalised (and so validated) first, unless the caller
+    says it already is (`normalised=True`: an ID read back from the centre's database)."""
+    number = id_number if normalised else normalise_id(id_number)
     return number[:6] + "*" * 8 + number[14:]
 
 
-def subject_ref(consortium_key: bytes, id_number: str) -> bytes:
+def subject_ref(consortium_key: bytes, id_number: str, *, normalised: bool = False) -> bytes:
     """HMAC-SHA256(consortium key, normalised ID number): the 32-byte subject of blacklist entries
-    and certificates (DESIGN §5). Only member centres hold the key, so only they can compute it."""
+    and certificates (DESIGN §5). Only member centres hold the key, so only they can compute it.
+    `normalised=True` skips normalising an ID that already is (bulk issuance, checked files)."""
     if len(consortium_key) != CONSORTIUM_KEY_LENGTH:
         raise ValueError(f"the consortium key is {CONSORTIUM_KEY_LENGTH} bytes, not {len(consortium_key)}")
-    return hmac.new(consortium_key, normalise_id(id_number).encode("ascii"), hashlib.sha256).digest()
+    number = id_number if normalised else normalise_id(id_number)
+    return hmac.new(consortium_key, number.encode("ascii"), hashlib.sha256).digest()
 
 
 def check_centre_code(centre: int) -> int:

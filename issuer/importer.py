@@ -48,7 +48,7 @@ from sqlalchemy import Table, delete, select, update
 from sqlalchemy.orm import Session
 
 from issuer.db.models import Account, AccountStatus, DepositMonth, utcnow
-from issuer.db.months import month_index, month_of, month_text
+from issuer.db.months import month_index, month_of, month_text, summarise_indexes
 from issuer.errors import ImportFileError, InvalidIdNumber
 from issuer.ids import check_centre_code, parse_id
 
@@ -191,30 +191,22 @@ class AccountRow:
     months: tuple[str, ...]
 
     def account_values(self) -> dict[str, Any]:
-        values = {k: getattr(self, k) for k in _ACCOUNT_FIELDS[:_STORED_FIELDS]}
-        values.update(_summary(self.months))
+        """The account's columns, with the summary of its months (stored beside them so that
+        bulk issuance reads no month rows)."""
+        values = {k: getattr(self, k) for k in _STORED_FIELDS}
+        # The months are validated 'YYYY-MM': their index without re-parsing them.
+        summary = summarise_indexes(int(m[:4]) * 12 + int(m[5:7]) - 1 for m in self.months)
+        values.update(
+            first_month=summary.first_month if summary else None,
+            last_month=summary.last_month if summary else None,
+            months_paid=summary.months_paid if summary else 0,
+            months_continuous=summary.months_continuous if summary else 0,
+        )
         return values
 
 
-def _summary(months: tuple[str, ...]) -> dict[str, Any]:
-    """first_month, last_month, months_paid, months_continuous of validated 'YYYY-MM' months
-    (the same figures as issuer.db.months.summarise_months, without re-parsing)."""
-    if not months:
-        return {"first_month": None, "last_month": None, "months_paid": 0, "months_continuous": 0}
-    indexes = sorted({int(m[:4]) * 12 + int(m[5:7]) for m in months})
-    run = 1
-    while run < len(indexes) and indexes[-run - 1] == indexes[-run] - 1:
-        run += 1
-    first, last = indexes[0] - 1, indexes[-1] - 1
-    return {
-        "first_month": month_text(first),
-        "last_month": month_text(last),
-        "months_paid": len(indexes),
-        "months_continuous": run,
-    }
-
-
-_ACCOUNT_FIELDS: tuple[str, ...] = (
+# The account's columns as the file gives them, then those derived from its months.
+_STORED_FIELDS: tuple[str, ...] = (
     "id_number",
     "name",
     "employer_name",
@@ -228,13 +220,8 @@ _ACCOUNT_FIELDS: tuple[str, ...] = (
     "monthly_amount",
     "balance",
     "loan_outstanding",
-    # derived from the months (account_values computes them)
-    "first_month",
-    "last_month",
-    "months_paid",
-    "months_continuous",
 )
-_STORED_FIELDS = 13  # the fields above the derived ones
+_ACCOUNT_FIELDS: tuple[str, ...] = (*_STORED_FIELDS, "first_month", "last_month", "months_paid", "months_continuous")
 
 
 @dataclass(frozen=True, kw_only=True)

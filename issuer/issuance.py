@@ -21,8 +21,6 @@ batches in the same transaction, and anchors the previous chunk while it signs t
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import multiprocessing
 import os
 import threading
@@ -55,7 +53,7 @@ from issuer.db.models import utcnow
 from issuer.db.months import DepositSummary
 from issuer.db.numbers import number_year, parse_certificate_number, reserve_certificate_numbers
 from issuer.errors import EXIT_USAGE, HpfIssuerError
-from issuer.ids import normalise_id
+from issuer.ids import mask_id, normalise_id, subject_ref
 from issuer.keys import ActiveKey, load_active_key
 from node.bindings import RevocationReason
 from node.errors import ContractError
@@ -219,11 +217,7 @@ def certificate_content(
     """The certificate of `account` (ID number normalised, as stored) at `issued_at`, with the
     summary of its deposit months (`account_summary`)."""
     if summary is None:
-        raise BadRequest(
-            f"Account {account.personal_account} has no deposit months: there is nothing to certify.",
-            message_zh=f"账户 {account.personal_account} 没有缴存记录，无法出具缴存证明。",
-        )
-    idn = account.id_number
+        raise _nothing_to_certify(account)
     return fmt.Certificate(
         number=number,
         centre_code=account.centre_code,
@@ -232,7 +226,7 @@ def certificate_content(
         issued_at=issued_at,
         valid_until=valid_until,
         name=account.name,
-        id_masked=idn[:6] + "*" * 8 + idn[14:],
+        id_masked=mask_id(account.id_number, normalised=True),
         subject_ref=subject,
         employer_name=account.employer_name,
         employer_account=account.employer_account,
@@ -248,6 +242,13 @@ def certificate_content(
         months_continuous=summary.months_continuous,
         balance=account.balance,
         loan_outstanding=account.loan_outstanding,
+    )
+
+
+def _nothing_to_certify(account: Account | AccountFacts) -> BadRequest:
+    return BadRequest(
+        f"Account {account.personal_account} has no deposit months: there is nothing to certify.",
+        message_zh=f"账户 {account.personal_account} 没有缴存记录，无法出具缴存证明。",
     )
 
 
@@ -312,7 +313,7 @@ def sign_certificates(
     requested = utcnow()
     rows = []
     for account, number in zip(accounts, numbers, strict=True):
-        subject = hmac.new(consortium_key, account.id_number.encode("ascii"), hashlib.sha256).digest()
+        subject = subject_ref(consortium_key, account.id_number, normalised=True)
         content = certificate_content(account, account_summary(account), number=number, purpose=purpose,
                                       audience=audience, issued_at=issued_at, valid_until=valid_until,
                                       subject=subject)
@@ -446,9 +447,6 @@ class Issuer:
             self._key = key
             return key
 
-    def _subject(self, id_number: str) -> bytes:
-        return hmac.new(self.consortium_key, id_number.encode("ascii"), hashlib.sha256).digest()
-
     def _check_audience(self, audience: int | None) -> None:
         if audience is None or self.institution_active is None:
             return
@@ -495,8 +493,7 @@ class Issuer:
             account = self._find_account(s, account_id=account_id, id_number=id_number)
             summary = account_summary(account)
         if summary is None:
-            certificate_content(account, None, number="", purpose=purpose, audience=audience, issued_at=0,
-                                valid_until=0, subject=b"")  # raises: nothing to certify
+            raise _nothing_to_certify(account)
         number = self._next_number(now)
         issued = int(now.timestamp())
         (values,) = sign_certificates(key, self.consortium_key, [account], [number], purpose=purpose,
@@ -931,14 +928,17 @@ class Issuer:
                 raise NotFound(f"No certificate {cert_id}.", message_zh="没有该证明。")
             return _issued(s, c, self._digests)
 
+    def _by_number(self, s: Session, number: str) -> Certificate:
+        c = s.scalars(select(Certificate).where(Certificate.number == number,
+                                                Certificate.centre_code == self.centre)).first()
+        if c is None:
+            raise NotFound(f"Centre {self.centre} has no certificate {number}.",
+                           message_zh=f"本中心没有编号为 {number} 的证明。")
+        return c
+
     def certificate(self, number: str) -> IssuedCertificate:
         with session_scope(self.engine) as s:
-            c = s.scalars(select(Certificate).where(Certificate.number == number,
-                                                    Certificate.centre_code == self.centre)).first()
-            if c is None:
-                raise NotFound(f"Centre {self.centre} has no certificate {number}.",
-                               message_zh=f"本中心没有编号为 {number} 的证明。")
-            return _issued(s, c, self._digests)
+            return _issued(s, self._by_number(s, number), self._digests)
 
     def certificates(self, account_id: int) -> list[IssuedCertificate]:
         with session_scope(self.engine) as s:
@@ -953,8 +953,6 @@ class Issuer:
                 Certificate.centre_code == self.centre).group_by(Certificate.status)).all())
             batches = dict(s.execute(select(Batch.state, func.count()).where(
                 Batch.centre_code == self.centre).group_by(Batch.state)).all())
-            waiting = s.scalar(select(func.count()).select_from(Certificate).where(
-                Certificate.centre_code == self.centre, Certificate.status == CertificateStatus.SIGNED)) or 0
             last = s.scalars(select(Batch).where(Batch.centre_code == self.centre,
                                                  Batch.state == BatchState.ANCHORED)
                              .order_by(Batch.id.desc()).limit(1)).first()
@@ -962,7 +960,7 @@ class Issuer:
             "centre": self.centre,
             "certificates": {k.value: v for k, v in certs.items()},
             "batches": {k.value: v for k, v in batches.items()},
-            "waiting_for_anchor": waiting,
+            "waiting_for_anchor": certs.get(CertificateStatus.SIGNED, 0),
             "last_anchored": {
                 "root": last.root.hex() if last and last.root else None,
                 "leaf_count": last.leaf_count if last else None,
@@ -990,11 +988,7 @@ class Issuer:
             raise BadRequest(f"{number!r} is not a certificate number (e.g. 460100-2026-00000123).",
                              message_zh=f"{number!r} 不是证明编号（例如 460100-2026-00000123）。") from None
         with session_scope(self.engine) as s:
-            c = s.scalars(select(Certificate).where(Certificate.number == number,
-                                                    Certificate.centre_code == self.centre)).first()
-            if c is None:
-                raise NotFound(f"Centre {self.centre} has no certificate {number}.",
-                               message_zh=f"本中心没有编号为 {number} 的证明。")
+            c = self._by_number(s, number)
             if c.status is CertificateStatus.REVOKED:
                 raise BadRequest(f"Certificate {number} is already revoked.", message_zh=f"证明 {number} 已撤销。")
             if c.status is not CertificateStatus.ANCHORED or c.batch is None or c.batch.root is None:

@@ -8,7 +8,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-__all__ = ["DepositSummary", "month_index", "month_of", "month_range", "month_text", "summarise_months"]
+__all__ = [
+    "DepositSummary",
+    "month_index",
+    "month_of",
+    "month_range",
+    "month_text",
+    "summarise_indexes",
+    "summarise_months",
+]
 
 _MONTH_RE = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
 
@@ -44,15 +52,21 @@ class DepositSummary:
 
 def summarise_months(months: Iterable[str]) -> DepositSummary | None:
     """The summary of the months paid, or None when none was."""
-    indexes = sorted({month_index(m) for m in months})
-    if not indexes:
+    return summarise_indexes(month_index(m) for m in months)
+
+
+def summarise_indexes(indexes: Iterable[int]) -> DepositSummary | None:
+    """`summarise_months` of months given as `month_index` numbers (callers that hold validated
+    months can skip re-parsing them)."""
+    ordered = sorted(set(indexes))
+    if not ordered:
         return None
     run = 1
-    while run < len(indexes) and indexes[-run - 1] == indexes[-run] - 1:
+    while run < len(ordered) and ordered[-run - 1] == ordered[-run] - 1:
         run += 1
     return DepositSummary(
-        first_month=month_text(indexes[0]),
-        last_month=month_text(indexes[-1]),
-        months_paid=len(indexes),
+        first_month=month_text(ordered[0]),
+        last_month=month_text(ordered[-1]),
+        months_paid=len(ordered),
         months_continuous=run,
     )
