@@ -55,49 +55,30 @@ def _open(centre: int) -> Any:
     return open_issuer(centre, batch_size=s.batch_size, batch_timeout=s.batch_timeout)
 
 
-def centre_name(centre: int) -> str:
-    """The centre's name from the chain's index, else the demo list, else its code."""
-    from node import accounts as demo
+def _indexed_centres() -> list[dict[str, Any]]:
+    """The centres in the chain's event index, synced (for a name the demo list does not have)."""
+    from node.chain import connect
+    from node.deploy import DeploymentRecord
+    from node.indexer import Indexer
+    from node.settings import get_settings
 
-    try:
-        return demo.demo_centre(centre).name
-    except KeyError:
-        pass
-    try:
-        from node.chain import connect
-        from node.deploy import DeploymentRecord
-        from node.indexer import Indexer
-        from node.settings import get_settings
-
-        ns = get_settings()
-        record = DeploymentRecord.load(ns.deployment_file)
-        idx = Indexer(connect(ns), record.addresses(), record.start_block, ns.index_file)
-        idx.sync()
-        for c in idx.centres():
-            if c["code"] == centre:
-                return str(c["name"])
-    except Exception:  # noqa: BLE001 — a name is a nicety; the code always works
-        pass
-    return f"住房公积金管理中心 {centre}"
-
-
-def pdf_signer(centre: int) -> Any:
-    """The centre's PDF-signing credentials (the DEMO CA on the local network)."""
-    from issuer.pki import ensure_centre_certificate
-    from issuer.settings import get_issuer_settings
-
-    s = get_issuer_settings()
-    return ensure_centre_certificate(s.home / "pki", centre, centre_name(centre),
-                                     passphrase=s.signing_key_passphrase())
+    ns = get_settings()
+    record = DeploymentRecord.load(ns.deployment_file)
+    idx = Indexer(connect(ns), record.addresses(), record.start_block, ns.index_file)
+    idx.sync()
+    return idx.centres()
 
 
 def write_document(text: str, number: str, centre: int, path: Path) -> None:
     """Write the certificate as PDF (signed), PNG (its QR code) or TXT (the HPF1 text)."""
     from issuer import documents
+    from issuer.centres import centre_name, pdf_signer
+    from issuer.settings import get_issuer_settings
 
     suffix = path.suffix.lower()
     if suffix == ".pdf":
-        data = documents.render_pdf(text, centre_name=centre_name(centre), signer=pdf_signer(centre))
+        name = centre_name(centre, _indexed_centres)
+        data = documents.render_pdf(text, centre_name=name, signer=pdf_signer(centre, name, get_issuer_settings()))
     elif suffix == ".png":
         data = documents.render_qr_png(text, number)
     else:

@@ -157,6 +157,16 @@ class BlacklistEntry:
     listed_at: int
     expires_at: int
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "centre": self.centre,
+            "reason": self.reason.name.lower().replace("_", "-"),
+            "under_appeal": self.status is EntryStatus.UNDER_APPEAL,
+            "listed_at": self.listed_at,
+            "expires_at": self.expires_at,
+        }
+
 
 # --- revert decoding -------------------------------------------------------------------------
 

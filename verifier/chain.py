@@ -21,7 +21,7 @@ from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
 from eth_utils import keccak
 
-from node.bindings import BlacklistReason, CertificateStatus, EntryStatus, KeyAlgorithm, RevocationReason
+from node.bindings import BlacklistEntry, BlacklistReason, CertificateStatus, EntryStatus, KeyAlgorithm, RevocationReason
 from node.indexer import Indexer
 
 _STATUS_SELECTOR = keccak(text="certificateStatus(bytes32,bytes32,uint32,bytes8)")[:4]
@@ -47,26 +47,6 @@ class PublicKey:
     centre: int
     algorithm: KeyAlgorithm
     public_key: bytes
-
-
-@dataclass(frozen=True, kw_only=True)
-class ListedEntry:
-    id: int
-    centre: int
-    reason: BlacklistReason
-    status: EntryStatus
-    listed_at: int
-    expires_at: int
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "centre": self.centre,
-            "reason": self.reason.name.lower().replace("_", "-"),
-            "under_appeal": self.status is EntryStatus.UNDER_APPEAL,
-            "listed_at": self.listed_at,
-            "expires_at": self.expires_at,
-        }
 
 
 class RpcClient:
@@ -172,7 +152,7 @@ class ChainReader:
 
     def status_and_entries(
         self, digest: bytes, root: bytes, centre: int, key_id: bytes, subject: bytes
-    ) -> tuple[CertificateStatus, list[ListedEntry]]:
+    ) -> tuple[CertificateStatus, list[BlacklistEntry]]:
         """The certificate's status and its holder's blacklist entries in one round trip."""
         status_raw, entries_raw = self.rpc.eth_calls([
             (self.ledger, self._status_call(digest, root, centre, key_id)),
@@ -234,14 +214,14 @@ class ChainReader:
         self._centre_names[code] = name
         return name
 
-    def active_entries(self, subject: bytes) -> list[ListedEntry]:
+    def active_entries(self, subject: bytes) -> list[BlacklistEntry]:
         return self._entries(self.rpc.eth_call(self.blacklist_address, _ACTIVE_SELECTOR + subject))
 
     @staticmethod
-    def _entries(raw: bytes) -> list[ListedEntry]:
+    def _entries(raw: bytes) -> list[BlacklistEntry]:
         (rows,) = abi_decode(_ACTIVE_TYPES, raw)
         return [
-            ListedEntry(id=r[0], centre=r[1], reason=BlacklistReason(r[2]), status=EntryStatus(r[3]), listed_at=r[4],
+            BlacklistEntry(id=r[0], centre=r[1], reason=BlacklistReason(r[2]), status=EntryStatus(r[3]), listed_at=r[4],
                         expires_at=r[5])
             for r in rows
         ]

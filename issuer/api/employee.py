@@ -16,6 +16,7 @@ from issuer.api.errors import ApiError
 from issuer.api.state import SESSION_COOKIE, PortalState, log
 from issuer.db import Account, session_scope
 from issuer.errors import HpfIssuerError
+from issuer.ids import mask_id
 from issuer.issuance import mask_account
 from node.bindings import AccessPurpose
 
@@ -52,7 +53,7 @@ def account_summary(a: Account) -> dict[str, Any]:
     status = a.status.value if hasattr(a.status, "value") else str(a.status)
     return {
         "name": a.name,
-        "id_masked": a.id_number[:6] + "*" * 8 + a.id_number[14:],
+        "id_masked": mask_id(a.id_number, normalised=True),
         "employer_name": a.employer_name,
         "personal_account_masked": mask_account(a.personal_account),
         "status": status,
@@ -152,17 +153,23 @@ def certificate_json(c: Any) -> dict[str, Any]:
     return body
 
 
-@router.post("/certificates", summary="Request a certificate; answers once it is anchored on chain")
-def request_certificate(body: CertificateRequest, account_id: Employee, state: State) -> dict[str, Any]:
+def issue_and_wait(state: PortalState, **request: Any) -> dict[str, Any]:
+    """Issue a certificate (`Issuer.submit` arguments) and answer once it is anchored; 503 when
+    the chain does not anchor it in time (it stays queued and shows up in the list later)."""
     from issuer.issuance import IssuanceError  # noqa: PLC0415
 
     issuer = state.issuer.get()
-    cert_id = issuer.submit(account_id=account_id, purpose=body.purpose, audience=body.audience)
+    cert_id = issuer.submit(**request)
     try:
         cert = issuer.wait(cert_id, timeout=REQUEST_TIMEOUT)
     except IssuanceError as exc:
         raise ApiError(503, exc.message, exc.message_zh or "证明已签发但尚未上链，请稍后在列表中查看。") from exc
     return certificate_json(cert)
+
+
+@router.post("/certificates", summary="Request a certificate; answers once it is anchored on chain")
+def request_certificate(body: CertificateRequest, account_id: Employee, state: State) -> dict[str, Any]:
+    return issue_and_wait(state, account_id=account_id, purpose=body.purpose, audience=body.audience)
 
 
 @router.get("/certificates", summary="The employee's certificates, newest first")

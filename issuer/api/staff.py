@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from issuer.api.deps import Staff, State
-from issuer.api.employee import accesses, certificate_json
+from issuer.api.employee import accesses, certificate_json, issue_and_wait
 from issuer.api.errors import ApiError
 
 router = APIRouter(prefix="/v1/staff", tags=["staff"])
@@ -44,16 +44,7 @@ def status(_: Staff, state: State) -> dict[str, Any]:
 
 @router.post("/certificates", summary="Issue a certificate for an employee (waits for anchoring)")
 def issue(body: StaffCertificateRequest, _: Staff, state: State) -> dict[str, Any]:
-    from issuer.api.employee import REQUEST_TIMEOUT  # noqa: PLC0415
-    from issuer.issuance import IssuanceError  # noqa: PLC0415
-
-    issuer = state.issuer.get()
-    cert_id = issuer.submit(id_number=body.id_number, purpose=body.purpose, audience=body.audience)
-    try:
-        cert = issuer.wait(cert_id, timeout=REQUEST_TIMEOUT)
-    except IssuanceError as exc:
-        raise ApiError(503, exc.message, exc.message_zh or "证明已签发但尚未上链。") from exc
-    return certificate_json(cert)
+    return issue_and_wait(state, id_number=body.id_number, purpose=body.purpose, audience=body.audience)
 
 
 @router.get("/certificates/{number}", summary="Any certificate of the centre, with who checked it")

@@ -215,30 +215,17 @@ class PortalState:
         """The centre's name: the demo list, else the chain's index, else its code."""
         if self._name is not None:
             return self._name
-        from node import accounts as demo  # noqa: PLC0415
+        from issuer.centres import centre_name, known_centre_name  # noqa: PLC0415
 
-        try:
-            self._name = demo.demo_centre(self.centre).name
-            return self._name
-        except KeyError:
-            pass
-        try:
-            for c in self.synced_indexer().centres():
-                if c["code"] == self.centre:
-                    self._name = str(c["name"])
-                    return self._name
-        except Exception:  # noqa: BLE001 — a name is a nicety
-            pass
-        return f"住房公积金管理中心 {self.centre}"
+        self._name = known_centre_name(self.centre, lambda: self.synced_indexer().centres())
+        return self._name or centre_name(self.centre)  # not known yet: ask again next time
 
     def pdf_signer(self) -> Any:
         with self._signer_lock:
             if self._signer is None:
-                from issuer.pki import ensure_centre_certificate  # noqa: PLC0415
+                from issuer.centres import pdf_signer  # noqa: PLC0415
 
-                iset = self.issuer_settings
-                self._signer = ensure_centre_certificate(iset.home / "pki", self.centre, self.centre_name(),
-                                                         passphrase=iset.signing_key_passphrase())
+                self._signer = pdf_signer(self.centre, self.centre_name(), self.issuer_settings)
             return self._signer
 
     def synced_indexer(self, *, max_age: float = 0.0) -> Any:
