@@ -64,6 +64,13 @@ class Settings(HpfSettings):
         default_factory=dict, description="API key -> institution id; empty on the local network = the DEMO keys"
     )
     verifier_max_upload: int = Field(default=20 * 1024 * 1024, gt=0, description="bytes")
+    verifier_centre_urls: dict[int, str] = Field(
+        default_factory=dict,
+        description="centre code -> base URL of its portal (number + 核验码 lookups); local network: the demo ports",
+    )
+    verifier_public_url: str = Field(
+        default="http://127.0.0.1:8600/", description="the verifier page's public address, printed on certificates"
+    )
     log_level: str = "INFO"
     log_json: bool = False
 

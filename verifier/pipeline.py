@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from node.bindings import CertificateStatus, KeyAlgorithm
+from verifier import explain
 from verifier import format as fmt
 from verifier.chain import ChainReader, ChainUnavailable, PublicKey
 from verifier.errors import HpfVerifierError
@@ -173,7 +174,7 @@ def _anchored(ctx: Context) -> CheckResult:
     assert s is not None
     if not s.anchored:
         return _fail(check, "该批次未在联盟链上存证。", "The batch root is not anchored on chain.")
-    return _ok(check, f"已于 {_iso(s.anchored_at)} 在联盟链上存证。",
+    return _ok(check, f"已于 {explain.beijing(s.anchored_at)} 在联盟链上存证。",
                f"Anchored on chain at {_iso(s.anchored_at)} (block {s.anchor_block}).", anchored_at=s.anchored_at)
 
 
@@ -209,9 +210,9 @@ def _not_revoked(ctx: Context) -> CheckResult:
     assert s is not None
     if s.revoked:
         reason = s.revocation_reason.name.lower()
-        return _fail(check, f"该证明已于 {_iso(s.revoked_at)} 作废。",
+        return _fail(check, f"该证明已于 {explain.beijing(s.revoked_at)} 撤销（{explain.REVOCATION_ZH.get(reason.replace('_', '-'), reason)}）。",
                      f"Revoked at {_iso(s.revoked_at)} ({reason}).", revoked_at=s.revoked_at, revocation_reason=reason)
-    return _ok(check, "证明未被作废。", "Not revoked.")
+    return _ok(check, "证明未被撤销。", "Not revoked.")
 
 
 # 10. expiry
@@ -221,8 +222,8 @@ def _not_expired(ctx: Context) -> CheckResult:
     assert s is not None and signed is not None
     until = signed.certificate.valid_until
     if s.read_at > until:
-        return _fail(check, f"证明已于 {_iso(until)} 过期。", f"Expired at {_iso(until)}.")
-    return _ok(check, f"证明在有效期内（至 {_iso(until)}）。", f"Valid until {_iso(until)}.")
+        return _fail(check, f"证明已于 {explain.beijing(until)} 过期。", f"Expired at {_iso(until)}.")
+    return _ok(check, f"证明在有效期内（至 {explain.beijing(until)}）。", f"Valid until {_iso(until)}.")
 
 
 # 11. audience
@@ -236,8 +237,9 @@ def _audience(ctx: Context) -> CheckResult:
         return _ok(check, f"证明仅供机构 {audience} 使用（本次未以机构身份核验）。",
                    f"Bound to institution {audience}; this verifier does not act for an institution.")
     if ctx.institution != audience:
-        return _fail(check, f"证明仅供机构 {audience} 使用，非本机构。",
-                     f"The certificate is meant for institution {audience}, not {ctx.institution}.")
+        # Which institution it is meant for is the holder's business, not this reader's.
+        return _fail(check, "证明指定了其他使用机构，非本机构。",
+                     f"The certificate is meant for another institution, not {ctx.institution}.")
     return _ok(check, "证明指定本机构使用。", f"Meant for this institution ({audience}).")
 
 
@@ -349,11 +351,25 @@ class Verifier:
         if ctx.signed is not None:
             certificate = ctx.signed.certificate.to_json()
             certificate["centre_name"] = self._centre_name(certificate["centre_code"])
+        blacklist = blacklist_status(ctx) if with_blacklist else {"checked": False, "listed": False, "entries": []}
+        if any(c.reason == "WRONG_AUDIENCE" and c.status is Status.FAIL for c in checks):
+            # Not meant for this reader: the number, the centre and the refusal, nothing personal.
+            certificate = explain.withhold_for_wrong_audience(certificate)
+            blacklist = {"checked": False, "listed": None, "entries": [], "withheld": True,
+                         "message": "withheld: the certificate is meant for another institution"}
+        else:
+            blacklist = explain.annotate_blacklist(blacklist, self._centre_name)
+        revocation = None
+        if ctx.status is not None and ctx.status.revoked:
+            revocation = {"revoked_at": ctx.status.revoked_at,
+                          "revocation_reason": ctx.status.revocation_reason.name.lower().replace("_", "-")}
+        json_checks = [c.to_json() for c in checks]
         return VerificationResult(
             verdict=verdict,
             checks=checks,
             certificate=certificate,
-            blacklist=blacklist_status(ctx) if with_blacklist else {"checked": False, "listed": False, "entries": []},
+            blacklist=blacklist,
             digest="0x" + ctx.digest.hex() if ctx.digest else None,
             chain=chain,
+            summary=explain.summary(str(verdict), json_checks, certificate, blacklist, revocation),
         )

@@ -66,6 +66,8 @@ class VerificationResult:
     blacklist: dict[str, Any]
     digest: str | None
     chain: dict[str, Any] | None
+    #: the headline for people (verifier/explain.py): why, and what to do next
+    summary: dict[str, Any] | None = None
 
     @property
     def reasons(self) -> list[str]:
@@ -80,6 +82,7 @@ class VerificationResult:
             "blacklist": self.blacklist,
             "digest": self.digest,
             "chain": self.chain,
+            **({"summary": self.summary} if self.summary is not None else {}),
         }
 
 

@@ -14,10 +14,11 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from issuer.api import employee, errors, staff
+from issuer.api import employee, errors, public, staff
 from issuer.api.state import ChainServiceDown, Lazy, PortalState, Sessions, log
 from issuer.settings import IssuerSettings
 from node.settings import Settings
+from verifier.api.docs import install_docs
 
 WEB_DIR = Path(__file__).resolve().parents[1] / "web"
 _PAGES = {"/": "login.html", "/account": "account.html", "/staff": "staff.html"}
@@ -129,10 +130,14 @@ def create_app(
         "revoke and keep the shared blacklist. Errors are JSON {error, error_zh}.",
         version="1",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     errors.install(app)
+    install_docs(app)
     app.include_router(employee.router)
     app.include_router(staff.router)
+    app.include_router(public.router)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

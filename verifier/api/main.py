@@ -14,7 +14,8 @@ from fastapi.staticfiles import StaticFiles
 from node.errors import HpfNodeError
 from node.log import get_logger
 from node.settings import Settings
-from verifier.api.routes import verify
+from verifier.api.docs import install_docs
+from verifier.api.routes import officer, verify
 from verifier.api.state import ServiceState, demo_api_keys
 from verifier.errors import HpfVerifierError
 
@@ -59,8 +60,12 @@ def create_app(settings: Settings, *, state: ServiceState | None = None) -> Fast
         description="Verify provident-fund deposit certificates (缴存证明) against the consortium chain.",
         version="1",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.include_router(verify.router)
+    app.include_router(officer.router)
+    install_docs(app)
 
     @app.exception_handler(HpfVerifierError)
     async def _verifier_error(request: Request, exc: HpfVerifierError) -> JSONResponse:

@@ -1,0 +1,62 @@
+"""What a centre's portal answers to anyone: its name (the login and staff pages name their
+centre) and a certificate's HPF1 text for its number and 核验码 (the verifier page's camera-less
+check). The text is what the holder hands out anyway; without the code nothing is revealed, and
+wrong codes are counted per number and per client address (429 beyond the limit)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+
+from issuer.api.deps import State
+from issuer.api.errors import ApiError
+from issuer.api.state import LoginLimiter
+from verifier import code as codes
+
+router = APIRouter(prefix="/v1", tags=["public"])
+#: Wrong codes for one number, and from one address, per window before 429.
+WRONG_PER_NUMBER = 5
+WRONG_PER_ADDRESS = 30
+WINDOW = 15 * 60.0
+NOT_FOUND = codes.NOT_FOUND
+
+
+def _limiter(request: Request) -> LoginLimiter:
+    lim = getattr(request.app.state, "hpf_code_limiter", None)
+    if lim is None:
+        lim = request.app.state.hpf_code_limiter = LoginLimiter(window=WINDOW, per_id=WRONG_PER_NUMBER,
+                                                                per_address=WRONG_PER_ADDRESS)
+    return lim  # type: ignore[no-any-return]
+
+
+@router.get("/centre", summary="The centre this portal serves: code and name")
+def centre(state: State) -> dict[str, Any]:
+    return {"centre": state.centre, "centre_name": state.centre_name()}
+
+
+@router.get("/public/certificates/{number}", summary="A certificate's HPF1 text, for its number and 核验码")
+def certificate_by_code(number: str, request: Request, state: State,
+                        code: str = Query(max_length=20, description="the 核验码 printed under the QR code")
+                        ) -> dict[str, Any]:
+    from issuer.issuance import IssuanceError  # noqa: PLC0415
+
+    address = request.client.host if request.client else "unknown"
+    limiter = _limiter(request)
+    number = number.strip()[:40]
+    wait = limiter.blocked_for(number, address)
+    if wait > 0:
+        raise ApiError(429, "Too many wrong codes; try again later.", "核验码错误次数过多，请稍后再试。",
+                       headers={"Retry-After": str(int(wait) + 1)})
+    wanted = codes.normalise_code(code)
+    text = None
+    if wanted is not None and codes.centre_of_number(number) == state.centre:
+        try:
+            cert = state.issuer.get().certificate(number)
+            text = cert.text
+        except IssuanceError:
+            text = None
+    if text is None or wanted is None or codes.code_of_text(text) != wanted:
+        limiter.failed(number, address)
+        raise ApiError(404, *NOT_FOUND)
+    return {"number": number, "hpf1": text}
