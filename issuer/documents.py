@@ -44,6 +44,7 @@ import segno
 from segno import consts as segno_consts
 from segno import encoder as _segno_encoder
 
+from issuer import document_text as words
 from issuer.fonts import CidFont, sans, serif_bold
 from verifier import format as fmt
 
@@ -52,7 +53,6 @@ __all__ = [
     "BEIJING",
     "METADATA_KEY",
     "QR_WIDTH_MM",
-    "VERIFY_LINE",
     "QrSymbol",
     "Signer",
     "format_fen",
@@ -74,7 +74,6 @@ METADATA_KEY: Final = "HPF1"
 ATTACHMENT_NAME: Final = "certificate.hpf1"
 QR_WIDTH_MM: Final = 46.0
 """Printed width of the QR symbol (without its quiet zone); DESIGN §3 asks for at least 40 mm."""
-VERIFY_LINE: Final = "扫描二维码或访问核验页面，使用 hpf verify 核验。本证明真伪以联盟链核验结果为准。"
 
 _STATUS_ZH: Final = {"normal": "正常", "sealed": "封存", "closed": "销户"}
 _PRODUCER: Final = "hpf-trust issuer"
@@ -563,8 +562,8 @@ class _Row:
     title: str = ""
 
 
-def _rows(c: fmt.Certificate) -> list[_Row]:
-    audience = f"机构编号 {c.audience}（仅限该机构使用）" if c.audience is not None else "不限定使用机构"
+def _rows(c: fmt.Certificate, extras: words.Extras) -> list[_Row]:
+    audience = words.audience_text(c.audience, extras.audience_name)
     rows = [
         _Row("section", title="职工及账户信息"),
         _Row("pair", (("姓名", c.name), ("证件号码", c.id_masked))),
@@ -599,7 +598,7 @@ def _rows(c: fmt.Certificate) -> list[_Row]:
         _Row("pair", (("出具时间", format_time(c.issued_at)), ("有效期至", format_time(c.valid_until)))),
     ]
     if c.supersedes is not None:
-        rows.append(_Row("wide", (("替代证明", f"本证明替代编号 {c.supersedes} 的证明，原证明作废"),)))
+        rows.append(_Row("wide", (("替代证明", words.supersedes_text(c.supersedes)),)))
     return rows
 
 
@@ -687,7 +686,7 @@ def _draw_seal(canvas: _Canvas, cx_mm: float, cy_mm: float, centre_name: str) ->
     canvas.raw("Q")
 
 
-def _draw_page(canvas: _Canvas, c: fmt.Certificate, centre_name: str, symbol: QrSymbol) -> None:
+def _draw_page(canvas: _Canvas, c: fmt.Certificate, centre_name: str, symbol: QrSymbol, extras: words.Extras) -> None:
     right = 210.0 - _MARGIN
     width = _x(right - _MARGIN)
     # Title and header.
@@ -700,17 +699,18 @@ def _draw_page(canvas: _Canvas, c: fmt.Certificate, centre_name: str, symbol: Qr
         y += 6.0
     y += 2.0
     canvas.text(_x(_MARGIN), _y(y), "兹证明下列职工在本中心缴存住房公积金，缴存情况如下：", size=10.5)
-    bottom = _draw_table(canvas, _rows(c), y + 3.5)
+    bottom = _draw_table(canvas, _rows(c, extras), y + 3.5)
     canvas.text(
         _x(_MARGIN),
         _y(bottom + 5.0),
-        "注：金额单位为人民币元；比例为占缴存基数的百分比；时间为北京时间。特此证明。",
+        "注：金额单位为人民币元；比例为占缴存基数的百分比；时间为北京时间。",
         size=8.5,
         color=_GREY,
     )
+    canvas.text(_x(_MARGIN + 7.4), _y(bottom + 11.5), "特此证明。", size=10.5)
     # A band under the table: the QR code (with its quiet zone and the number under it), how to
     # verify, and the issuer with the seal.
-    band = bottom + 13.0
+    band = bottom + 17.0
     quiet = QR_WIDTH_MM / symbol.size * 4
     canvas.rect(
         _x(_MARGIN - quiet),
@@ -721,15 +721,14 @@ def _draw_page(canvas: _Canvas, c: fmt.Certificate, centre_name: str, symbol: Qr
     )
     canvas.qr(symbol, _x(_MARGIN), _y(band), _x(QR_WIDTH_MM))
     canvas.text_centred(_x(_MARGIN + QR_WIDTH_MM / 2), _y(band + QR_WIDTH_MM + 5.5), c.number, size=8)
+    if extras.code:
+        canvas.text_centred(_x(_MARGIN + QR_WIDTH_MM / 2), _y(band + QR_WIDTH_MM + 9.5), f"核验码 {extras.code}",
+                            size=8, bold=True)
     seal_cx = right - 22.0
     notes_x = _MARGIN + QR_WIDTH_MM + 7.0
     notes_w = _x(seal_cx - 24.0 - notes_x)
     canvas.text(_x(notes_x), _y(band + 3.5), "核验方式", size=10.5, bold=True)
-    notes = [
-        VERIFY_LINE,
-        "二维码含本证明的全部内容和出具中心的数字签名，任何改动都会使核验失败。",
-        "本 PDF 另有出具中心的电子签名，可在 PDF 阅读器中查看签名人。",
-    ]
+    notes = words.verify_notes(extras, c.number)
     y = band + 10.0
     for note in notes:
         for line in _wrap(canvas, note, 9.0, notes_w):
@@ -740,7 +739,7 @@ def _draw_page(canvas: _Canvas, c: fmt.Certificate, centre_name: str, symbol: Qr
     issued = datetime.fromtimestamp(c.issued_at, BEIJING)
     seal_cy = band + 21.0
     issuer_lines = _wrap(canvas, centre_name, 11, _x(50.0))
-    issuer_lines.append(f"{issued.year}年{issued.month}月{issued.day}日")
+    issuer_lines.append(f"{issued.year}年{issued.month:02d}月{issued.day:02d}日")
     line_y = seal_cy + 8.5  # under the star, over the lower half of the seal
     for line in issuer_lines:
         w_mm = canvas.width(line, 11) / MM
@@ -749,12 +748,12 @@ def _draw_page(canvas: _Canvas, c: fmt.Certificate, centre_name: str, symbol: Qr
         line_y += 6.5
     _draw_seal(canvas, seal_cx, seal_cy, centre_name)
     # Footer.
-    footer_y = max(281.0, band + QR_WIDTH_MM + 14.0)
+    footer_y = max(281.0, band + QR_WIDTH_MM + 16.0)
     canvas.line(_x(_MARGIN), _y(footer_y), _x(right), _y(footer_y), width=0.4)
     canvas.text(
         _x(_MARGIN),
         _y(footer_y + 5.0),
-        f"本证明有效期至 {format_time(c.valid_until)}，过期或被出具中心吊销后作废。请勿涂改。",
+        words.footer_text(format_time(c.valid_until)),
         size=8,
         color=_GREY,
     )
@@ -853,11 +852,11 @@ def _pdf_date(unix: int) -> str:
     return f"D:{t:%Y%m%d%H%M%S}+08'00'"
 
 
-def _unsigned_pdf(text: str, certificate: fmt.Certificate, centre_name: str) -> bytes:
+def _unsigned_pdf(text: str, certificate: fmt.Certificate, centre_name: str, extras: words.Extras) -> bytes:
     symbol = qr_matrix(text)
     with _RENDER_LOCK:
         canvas = _Canvas()
-        _draw_page(canvas, certificate, centre_name, symbol)
+        _draw_page(canvas, certificate, centre_name, symbol, extras)
         pdf = _PdfFile()
         fonts = {use.resource: _add_font(pdf, use) for use in (canvas.regular, canvas.bold) if use.used}
     content = pdf.add(Stream({}, "\n".join(canvas.ops).encode("ascii")))
@@ -926,17 +925,21 @@ def _unsigned_pdf(text: str, certificate: fmt.Certificate, centre_name: str) -> 
     return pdf.write(root=catalog, info=info, file_id=file_id)
 
 
-def render_pdf(hpf1_text: str, *, centre_name: str, signer: Signer | None = None) -> bytes:
+def render_pdf(hpf1_text: str, *, centre_name: str, signer: Signer | None = None, verify_url: str | None = None,
+               audience_name: str | None = None) -> bytes:
     """The certificate as an A4 PDF in Chinese, signed (PAdES B-B) when `signer` is given.
 
     `hpf1_text` is the stored "HPF1:" text; it is decoded (not verified) to lay out its fields and
     raises `MalformedCertificate` if it is not a certificate. `centre_name` is the issuing centre's
-    name (not part of the payload). Deterministic: the same arguments give the same bytes."""
+    name (not part of the payload); `verify_url` the verifier page printed with the number and the
+    核验码; `audience_name` the institution's name. Deterministic: same arguments, same bytes."""
     text = hpf1_text.strip()
-    certificate = fmt.decode(text).certificate
+    signed = fmt.decode(text)
+    certificate = signed.certificate
+    extras = words.extras_for(signed, verify_url=verify_url, audience_name=audience_name)
     if not centre_name or centre_name != centre_name.strip():
         raise ValueError("centre_name must be a non-empty name without surrounding spaces")
-    pdf = _unsigned_pdf(text, certificate, centre_name)
+    pdf = _unsigned_pdf(text, certificate, centre_name, extras)
     if signer is None:
         return pdf
     return _sign(pdf, signer, certificate, centre_name)
@@ -1100,9 +1103,10 @@ def _png_font(size: int) -> Any:
     return ImageFont.truetype(str(font.path), size, index=font.index)
 
 
-def render_qr_png(hpf1_text: str, number: str) -> bytes:
+def render_qr_png(hpf1_text: str, number: str, *, holder: str | None = None, centre_name: str | None = None,
+                  verify_url: str | None = None) -> bytes:
     """The QR code of the whole text (level Q) as a greyscale PNG, `_PNG_SCALE` pixels per module,
-    pixel-exact, with "证明编号 <number>" under it."""
+    pixel-exact, with "证明编号 <number>", the 核验码, the masked holder and the centre under it."""
     from PIL import Image, ImageDraw
 
     text = hpf1_text.strip()
@@ -1118,18 +1122,23 @@ def render_qr_png(hpf1_text: str, number: str) -> bytes:
     )
     raw += light_rows
     qr = Image.frombytes("L", (modules, modules), raw).resize((side, side), Image.Resampling.NEAREST)
-    caption = f"证明编号 {number}"
+    code = words.code_of(text)
+    lines = words.png_caption(number, code=code, holder=holder, centre_name=centre_name, verify_url=verify_url)
     caption_size = max(28, side // 28)
     draw = ImageDraw.Draw(Image.new("L", (1, 1)))
-    while caption_size > 20 and draw.textlength(caption, font=_png_font(caption_size)) > side * 0.94:
+    longest = max(lines, key=lambda line: draw.textlength(line, font=_png_font(caption_size)))
+    while caption_size > 20 and draw.textlength(longest, font=_png_font(caption_size)) > side * 0.94:
         caption_size -= 2
     font = _png_font(caption_size)
-    width = draw.textlength(caption, font=font)
+    widths = [draw.textlength(line, font=font) for line in lines]
     # A tiny code with a long number: widen the image rather than shrink the number further.
-    image_w = max(side, math.ceil(width + 2 * caption_size))
-    image = Image.new("L", (image_w, side + caption_size * 2), 255)
+    image_w = max(side, math.ceil(max(widths) + 2 * caption_size))
+    step = round(caption_size * 1.5)
+    image = Image.new("L", (image_w, side + step * len(lines) + caption_size // 2), 255)
     image.paste(qr, ((image_w - side) // 2, 0))
-    ImageDraw.Draw(image).text(((image_w - width) / 2, side), caption, fill=0, font=font)
+    pen = ImageDraw.Draw(image)
+    for i, (line, width) in enumerate(zip(lines, widths, strict=True)):
+        pen.text(((image_w - width) / 2, side + i * step), line, fill=0, font=font)
     out = io.BytesIO()
     image.save(out, format="PNG", compress_level=6)
     return out.getvalue()

@@ -74,13 +74,18 @@ def write_document(text: str, number: str, centre: int, path: Path) -> None:
     from issuer import documents
     from issuer.centres import centre_name, pdf_signer
     from issuer.settings import get_issuer_settings
+    from node.settings import get_settings
 
     suffix = path.suffix.lower()
     if suffix == ".pdf":
         name = centre_name(centre, _indexed_centres)
-        data = documents.render_pdf(text, centre_name=name, signer=pdf_signer(centre, name, get_issuer_settings()))
+        data = documents.render_pdf(text, centre_name=name, signer=pdf_signer(centre, name, get_issuer_settings()),
+                                    verify_url=get_settings().verifier_public_url)
     elif suffix == ".png":
-        data = documents.render_qr_png(text, number)
+        from verifier.format import decode
+
+        data = documents.render_qr_png(text, number, holder=decode(text).certificate.name,
+                                       centre_name=centre_name(centre), verify_url=get_settings().verifier_public_url)
     else:
         data = (text + "\n").encode("ascii")
     path.parent.mkdir(parents=True, exist_ok=True)

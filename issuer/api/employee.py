@@ -147,6 +147,19 @@ def institutions(state: State) -> dict[str, Any]:
     return {"institutions": [{"id": i["id"], "name": i["name"]} for i in idx.institutions() if i["active"]]}
 
 
+def institution_name(state: PortalState, institution: int | None) -> str | None:
+    """A lending institution's registered name (None when unknown or the chain is down)."""
+    if institution is None:
+        return None
+    try:
+        for i in state.synced_indexer(max_age=10.0).institutions():
+            if i["id"] == institution:
+                return str(i["name"])
+    except Exception:  # noqa: BLE001 — a name is a courtesy; the number is printed anyway
+        log.warning("institution names unavailable", institution=institution)
+    return None
+
+
 def certificate_json(c: Any) -> dict[str, Any]:
     body = c.to_json()
     body["ready"] = c.text is not None
@@ -213,11 +226,17 @@ def document(state: PortalState, cert: Any, kind: str) -> RawResponse:
 
     text = _ready_text(cert)
     name = f"hpf-certificate-{cert.number}.{kind}"
+    verify_url = state.node_settings.verifier_public_url
     if kind == "pdf":
-        data = documents.render_pdf(text, centre_name=state.centre_name(), signer=state.pdf_signer())
+        data = documents.render_pdf(text, centre_name=state.centre_name(), signer=state.pdf_signer(),
+                                    verify_url=verify_url, audience_name=institution_name(state, cert.audience))
         return _attachment(data, "application/pdf", name)
     if kind == "png":
-        return _attachment(documents.render_qr_png(text, cert.number), "image/png", name)
+        from verifier.format import decode  # noqa: PLC0415
+
+        png = documents.render_qr_png(text, cert.number, holder=decode(text).certificate.name,
+                                      centre_name=state.centre_name(), verify_url=verify_url)
+        return _attachment(png, "image/png", name)
     return _attachment((text + "\n").encode("ascii"), "text/plain; charset=utf-8", name)
 
 

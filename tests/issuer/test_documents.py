@@ -21,6 +21,7 @@ from PIL import Image
 
 from issuer import documents, pki
 from verifier import format as fmt
+from verifier.code import code_of_text
 from verifier.errors import MalformedCertificate
 from verifier.inputs import read_input, scan_input
 from verifier.merkle import MerkleTree
@@ -181,10 +182,13 @@ def test_pdf_shows_title_number_and_every_field(unsigned_pdf: bytes, hpf1: str, 
         "2026年05月17日14:40:00",  # issued at
         "2026年08月15日14:40:00",  # valid until
         f"本证明替代编号{c.supersedes}",
-        "".join(documents.VERIFY_LINE.split()),
+        "核验码" + code_of_text(hpf1),  # under the QR code and in 核验方式
+        "特此证明。",
+        "本证明真伪以联盟链核验结果为准",
     ]
     missing = [e for e in expected if e not in flat]
     assert not missing, f"not on the page: {missing}\n{text}"
+    assert "hpfverify" not in flat and "吊销" not in flat and "作废" not in flat  # one word: 撤销
 
 
 @needs_poppler
