@@ -213,6 +213,7 @@ def certificate_content(
     issued_at: int,
     valid_until: int,
     subject: bytes,
+    supersedes: str | None = None,
 ) -> fmt.Certificate:
     """The certificate of `account` (ID number normalised, as stored) at `issued_at`, with the
     summary of its deposit months (`account_summary`)."""
@@ -242,6 +243,7 @@ def certificate_content(
         months_continuous=summary.months_continuous,
         balance=account.balance,
         loan_outstanding=account.loan_outstanding,
+        supersedes=supersedes,
     )
 
 
@@ -305,9 +307,10 @@ _CERTIFICATES = Certificate.__table__
 
 def sign_certificates(
     key: ActiveKey, consortium_key: bytes, accounts: Sequence[AccountFacts | Account], numbers: Sequence[str],
-    *, purpose: str, audience: int | None, issued_at: int, valid_until: int,
+    *, purpose: str, audience: int | None, issued_at: int, valid_until: int, supersedes: tuple[int, str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Certificate rows (status SIGNED, no batch yet) for the accounts, signed with `key`."""
+    """Certificate rows (status SIGNED, no batch yet) for the accounts, signed with `key`;
+    `supersedes` (row id, number) of the certificate a single new one replaces."""
     issued = datetime.fromtimestamp(issued_at, UTC)
     until = datetime.fromtimestamp(valid_until, UTC)
     requested = utcnow()
@@ -316,7 +319,7 @@ def sign_certificates(
         subject = subject_ref(consortium_key, account.id_number, normalised=True)
         content = certificate_content(account, account_summary(account), number=number, purpose=purpose,
                                       audience=audience, issued_at=issued_at, valid_until=valid_until,
-                                      subject=subject)
+                                      subject=subject, supersedes=supersedes[1] if supersedes else None)
         signed = fmt.sign(content, key.private_key, key.key_id, key.algorithm)
         rows.append({
             "centre_code": account.centre_code,
@@ -331,6 +334,7 @@ def sign_certificates(
             "cose": fmt.to_cose(signed),
             "status": CertificateStatus.SIGNED,
             "requested_at": requested,
+            **({"supersedes_id": supersedes[0]} if supersedes else {}),
         })
     return rows
 
@@ -481,10 +485,11 @@ class Issuer:
 
     def submit(
         self, *, account_id: int | None = None, id_number: str | None = None, purpose: str = "housing-loan",
-        audience: int | None = None,
+        audience: int | None = None, supersedes: tuple[int, str] | None = None,
     ) -> int:
         """Sign and store one certificate (SIGNED, not yet batched); returns its row id. The
-        batcher anchors it; `wait(id)` returns it complete."""
+        batcher anchors it; `wait(id)` returns it complete. `supersedes`: (row id, number) of the
+        certificate it replaces (issuer/current.py revokes that one once this one is anchored)."""
         check_purpose(purpose)
         self._check_audience(audience)
         key = self.active_key()
@@ -498,7 +503,8 @@ class Issuer:
         issued = int(now.timestamp())
         (values,) = sign_certificates(key, self.consortium_key, [account], [number], purpose=purpose,
                                       audience=audience, issued_at=issued,
-                                      valid_until=issued + int(self.validity.total_seconds()))
+                                      valid_until=issued + int(self.validity.total_seconds()),
+                                      supersedes=supersedes)
         # One writer at a time in this process: SQLite's busy handler sleeps in steps of up to
         # 100 ms when writers collide, which 32 employees at once would feel.
         with self._write_lock, session_scope(self.engine) as s:

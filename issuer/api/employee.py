@@ -169,15 +169,30 @@ def certificate_json(c: Any) -> dict[str, Any]:
 def issue_and_wait(state: PortalState, **request: Any) -> dict[str, Any]:
     """Issue a certificate (`Issuer.submit` arguments) and answer once it is anchored; 503 when
     the chain does not anchor it in time (it stays queued and shows up in the list later)."""
+    from issuer import current  # noqa: PLC0415
     from issuer.issuance import IssuanceError  # noqa: PLC0415
 
     issuer = state.issuer.get()
-    cert_id = issuer.submit(**request)
+    # One current certificate per purpose and institution: offer it, or supersede it.
+    found = current.find_current(state.engine, state.centre, account_id=request.get("account_id"),
+                                 id_number=request.get("id_number"), purpose=request.get("purpose", "housing-loan"),
+                                 audience=request.get("audience"))
+    if found is not None and found.same_figures:
+        body = certificate_json(issuer.certificate(found.number))
+        body["existing"] = True
+        return body
+    supersedes = (found.id, found.number) if found is not None else None
+    cert_id = issuer.submit(**request, supersedes=supersedes)
     try:
         cert = issuer.wait(cert_id, timeout=REQUEST_TIMEOUT)
     except IssuanceError as exc:
         raise ApiError(503, exc.message, exc.message_zh or "证明已签发但尚未上链，请稍后在列表中查看。") from exc
-    return certificate_json(cert)
+    body = certificate_json(cert)
+    body["existing"] = False
+    if found is not None:
+        body["superseded"] = found.number
+        body["superseded_revoked"] = current.revoke_superseded(issuer, found.number, cert.number)
+    return body
 
 
 @router.post("/certificates", summary="Request a certificate; answers once it is anchored on chain")
@@ -210,6 +225,9 @@ def get_certificate(number: str, account_id: Employee, state: State) -> dict[str
 
 
 def _ready_text(cert: Any) -> str:
+    if cert.revoked_at is not None:
+        raise ApiError(410, f"Certificate {cert.number} is revoked and no longer offered for download.",
+                       f"证明 {cert.number} 已撤销，不再提供下载。")
     if cert.text is None:
         raise ApiError(409, f"Certificate {cert.number} is not anchored on chain yet; try again shortly.",
                        f"证明 {cert.number} 尚未上链，请稍后再下载。")
