@@ -39,7 +39,14 @@ def _read_argument(arg: str) -> tuple[bytes | str, str | None]:
 def render(result: VerificationResult, console: Console = out) -> None:
     colour = {"VALID": "green", "INVALID": "red", "INDETERMINATE": "yellow"}[str(result.verdict)]
     zh = {"VALID": "真实有效", "INVALID": "无效", "INDETERMINATE": "暂时无法判断"}[str(result.verdict)]
-    console.print(f"[bold {colour}]{result.verdict}[/]  {zh}")
+    s = result.summary or {}
+    if s.get("tone") == "warn":
+        colour = "yellow"
+    console.print(f"[bold {colour}]{result.verdict}[/]  {s.get('headline_zh', zh)}", highlight=False)
+    if s.get("detail_zh"):
+        console.print(s["detail_zh"], highlight=False)
+    if s.get("advice_zh"):
+        console.print(f"{s['advice_zh']} {s.get('advice_en', '')}", highlight=False)
     table = Table(show_header=True, header_style="bold")
     table.add_column("check")
     table.add_column("status")
@@ -52,11 +59,13 @@ def render(result: VerificationResult, console: Console = out) -> None:
     console.print(table)
     cert = result.certificate
     if cert:
-        console.print(
-            f"证明编号 {cert['number']}  {cert['centre_name']} ({cert['centre_code']})  {cert['name']} {cert['id_masked']}"
-        )
+        holder = f"  {cert['name']} {cert['id_masked']}" if "name" in cert else ""
+        console.print(f"证明编号 {cert['number']}  {cert.get('centre_name')} ({cert['centre_code']}){holder}",
+                      highlight=False)
     bl = result.blacklist
-    if bl.get("listed"):
+    if bl.get("withheld"):
+        pass
+    elif bl.get("listed"):
         console.print(f"[bold red]黑名单: 已列入 {len(bl['entries'])} 条[/] (listed on the blacklist)")
     elif bl.get("checked"):
         console.print("黑名单: 未列入 (not on the blacklist)")
@@ -76,7 +85,9 @@ def verify_command(
     """Verify deposit certificates: exit 0 VALID, 1 INVALID, 2 INDETERMINATE, 64 unreadable input or bad usage.
 
     --json prints {"verdict", "reasons", "checks": [{"name","status","reason","message"}],
-    "certificate": {...}, "blacklist": {"listed", "entries"}} (one object per certificate found).
+    "certificate": {...}, "blacklist": {"listed", "entries"}, "summary": {"tone", "headline_zh", …}}
+    (one object per certificate found). WRONG_AUDIENCE: "certificate" holds only number,
+    centre_code and centre_name, and the blacklist is withheld.
     """
     from verifier.inputs import read_input  # noqa: PLC0415 — keeps `hpf --help` fast
 

@@ -52,6 +52,9 @@ def test_exit_codes_invalid_indeterminate_unreadable(chain, chain_env, haikou_ke
     texts, _, _ = issue(c, [make_certificate(w3, audience=91000002)], *haikou_key)  # type: ignore[arg-type]
     r = hpf(["verify", texts[0], "--json", "--as", "91000001"], chain_env, tmp_path)
     assert r.returncode == 1 and json.loads(r.stdout)["reasons"] == ["WRONG_AUDIENCE"]
+    assert set(json.loads(r.stdout)["certificate"]) == {"number", "centre_code", "centre_name"}  # nothing personal
+    r = hpf(["verify", texts[0], "--as", "91000001"], chain_env, tmp_path)
+    assert r.returncode == 1 and "非贵机构使用" in r.stdout.decode() and "王小明" not in r.stdout.decode()
 
     down = {**chain_env, "HPF_NODE_PORT": "9"}
     r = hpf(["verify", texts[0], "--json"], down, tmp_path)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import replace
 
 import pytest
@@ -174,3 +176,41 @@ def test_a_broken_check_is_an_error_never_a_pass(chain, reader, haikou_key) -> N
     result = Verifier(reader, pipeline=pipeline).verify(texts[0])
     assert result.verdict is Verdict.INDETERMINATE
     assert result.checks[-1].status is Status.ERROR
+
+
+def test_the_summary_says_why_and_what_to_do(chain, reader, haikou_key) -> None:  # type: ignore[no-untyped-def]
+    w3, c = chain
+    ok, listed, other = make_certificate(w3), make_certificate(w3), make_certificate(w3, audience=91000002)
+    texts, _, _ = issue(c, [ok, listed, other], *haikou_key)  # type: ignore[arg-type]
+    c.blacklist.list(operator(w3, 460200), listed.subject_ref, BlacklistReason.FRAUDULENT_LOAN,
+                     chain_time(w3) + 3 * 365 * DAY, b"\x03" * 32)
+    verifier = Verifier(reader, institution=91000001)
+    summary = verifier.verify(texts[0]).summary
+    assert summary is not None and summary["tone"] == "ok" and "可据此办理业务" in summary["advice_zh"]
+    assert re.fullmatch(r"\d{4}年\d{2}月\d{2}日 \d{2}:\d{2}:\d{2}", summary["valid_until_beijing"])
+    result = verifier.verify(texts[1])
+    assert result.verdict is Verdict.VALID and result.summary is not None
+    assert result.summary["tone"] == "warn"
+    assert result.summary["headline_zh"] == "证明真实有效，但持证人在失信黑名单中"
+    assert "三亚市住房公积金管理局" in result.summary["detail_zh"] and "骗取贷款" in result.summary["detail_zh"]
+    entry = result.blacklist["entries"][0]
+    assert entry["centre_name"] == "三亚市住房公积金管理局" and entry["reason_zh"] == "骗取贷款"
+    # The wrong institution learns the number, the centre and the refusal; nothing personal.
+    refused = verifier.verify(texts[2]).to_json()
+    assert refused["verdict"] == "INVALID" and refused["reasons"] == ["WRONG_AUDIENCE"]
+    assert refused["certificate"] == {"number": other.number, "centre_code": 460100,
+                                      "centre_name": "海口市住房公积金管理局"}
+    assert refused["blacklist"]["withheld"] is True and refused["blacklist"]["listed"] is None
+    assert refused["summary"]["headline_zh"] == "非贵机构使用"
+    assert other.name not in json.dumps(refused, ensure_ascii=False) and "91000002" not in json.dumps(refused)
+
+
+def test_a_revoked_certificate_says_when_and_why_in_chinese(chain, reader, haikou_key) -> None:  # type: ignore[no-untyped-def]
+    w3, c = chain
+    texts, tree, signed = issue(c, [make_certificate(w3)], *haikou_key)  # type: ignore[arg-type]
+    digest = fmt.certificate_digest(signed[0])
+    c.ledger.revoke(operator(w3, 460100), digest, tree.root, tree.proof(0), RevocationReason.SUPERSEDED)
+    result = Verifier(reader).verify(texts[0])
+    assert result.verdict is Verdict.INVALID and result.summary is not None
+    assert result.summary["headline_zh"].startswith("已撤销：海口市住房公积金管理局于 ")
+    assert "已被新证明替代" in result.summary["headline_zh"] and result.summary["revocation_reason"] == "superseded"

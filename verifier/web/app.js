@@ -162,6 +162,7 @@ function render(r, at) {
   $("result").hidden = false;
   document.body.dataset.state = "done";
   $("live").textContent = `${$("headline").textContent}。${$("advice").textContent}`;
+  if ($("verdict").getBoundingClientRect().top > window.innerHeight * 0.6) $("result").scrollIntoView({ block: "start" });
 }
 
 function remember(r, at) {
