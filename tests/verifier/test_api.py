@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import time
 from collections.abc import Iterator
 
@@ -43,6 +44,33 @@ def test_health_and_docs(client: TestClient) -> None:
     assert client.get("/openapi.json").json()["paths"]["/v1/verify"]
     page = client.get("/")
     assert page.status_code == 200 and "缴存证明核验" in page.text
+    # /docs works offline: Swagger UI comes from this service, not a CDN, and no inline script.
+    docs = client.get("/docs")
+    assert docs.status_code == 200 and "cdn" not in docs.text.lower() and "<script>" not in docs.text
+    for src in re.findall(r'(?:src|href)="([^"]+)"', docs.text):
+        assert src.startswith("/docs-assets/") and client.get(src).status_code == 200, src
+    assert "SwaggerUIBundle" in client.get("/docs-assets/swagger-ui-bundle.js").text
+
+
+def test_who_is_signed_in(client: TestClient) -> None:
+    assert client.get("/v1/institution", headers=KEY).json() == {
+        "institution": 91000001, "name": "演示银行海南分行 (Demo Bank Hainan)"}
+    assert client.get("/v1/institution").status_code == 401
+
+
+def test_number_and_code_input_is_checked_and_wrong_codes_are_limited(client: TestClient) -> None:
+    from verifier.api.routes import officer
+
+    key = {"X-API-Key": "demo-key-91000002"}
+    r = client.post("/v1/verify/code", json={"number": "not a number", "code": "ABCD-EFGH"}, headers=key)
+    assert r.status_code == 422 and "证明编号" in r.json()["detail"]["error_zh"]
+    # Centre 460400's portal is not running here: the centre cannot be reached (503), not "fake".
+    r = client.post("/v1/verify/code", json={"number": "460400-2026-00000001", "code": "ABCD-EFGH"}, headers=key)
+    assert r.status_code in (404, 422, 503)
+    for _ in range(officer.FAILURES_PER_INSTITUTION):
+        client.post("/v1/verify/code", json={"number": "x", "code": "y"}, headers=key)
+    r = client.post("/v1/verify/code", json={"number": "460100-2026-00000001", "code": "ABCD-EFGH"}, headers=key)
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0
 
 
 def test_an_api_key_is_required(client: TestClient) -> None:
