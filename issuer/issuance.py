@@ -392,6 +392,7 @@ class Issuer:
         batch_size: int = MAX_BATCH_SIZE,
         batch_timeout: float = 1.0,
         validity_days: int = DEFAULT_VALIDITY_DAYS,
+        validity_by_purpose: dict[str, int] | None = None,
         revoker: Callable[[bytes, bytes, list[bytes], RevocationReason], None] | None = None,
     ) -> None:
         if not 1 <= batch_size <= MAX_BATCH_SIZE:
@@ -405,6 +406,7 @@ class Issuer:
         self.batch_size = batch_size
         self.batch_timeout = batch_timeout
         self.validity = timedelta(days=validity_days)
+        self.validity_by_purpose = dict(validity_by_purpose or {})  # days; settings' validity_days
         self.revoker = revoker
         self._key: ActiveKey | None = None
         self._key_lock = threading.Lock()
@@ -450,6 +452,11 @@ class Issuer:
                 )
             self._key = key
             return key
+
+    def validity_seconds(self, purpose: str) -> int:
+        """How long a certificate for `purpose` is valid (per centre and purpose in settings)."""
+        days = self.validity_by_purpose.get(purpose)
+        return days * 86_400 if days else int(self.validity.total_seconds())
 
     def _check_audience(self, audience: int | None) -> None:
         if audience is None or self.institution_active is None:
@@ -503,7 +510,7 @@ class Issuer:
         issued = int(now.timestamp())
         (values,) = sign_certificates(key, self.consortium_key, [account], [number], purpose=purpose,
                                       audience=audience, issued_at=issued,
-                                      valid_until=issued + int(self.validity.total_seconds()),
+                                      valid_until=issued + self.validity_seconds(purpose),
                                       supersedes=supersedes)
         # One writer at a time in this process: SQLite's busy handler sleeps in steps of up to
         # 100 ms when writers collide, which 32 employees at once would feel.
@@ -1097,4 +1104,5 @@ def open_issuer(
         centre=centre, engine=engine, anchorer=anchorer, passphrase=passphrase,
         consortium_key=iset.consortium_key_bytes(), institution_active=institution_active,
         batch_size=batch_size, batch_timeout=batch_timeout, revoker=revoker,
+        validity_by_purpose=iset.validity_days_for(centre),
     )

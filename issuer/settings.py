@@ -13,6 +13,7 @@
 | staff_keys | `HPF_STAFF_KEYS` | JSON `{"api key": centre}`; on the local network only, `demo-staff-<centre>` |
 | batch_size / batch_timeout | `HPF_BATCH_SIZE` / `HPF_BATCH_TIMEOUT` | 64 certificates / 1.0 s |
 | session_secret | `HPF_SESSION_SECRET` | signs portal sessions; random per start when unset |
+| validity_days | `HPF_VALIDITY_DAYS` | JSON `{"default": 90, "commercial-loan": 60, "460200:rental": 30}`: days a certificate is valid, per centre and purpose |
 
 A database URL may contain `{centre}` (e.g. `postgresql+psycopg://hpf@db/hpf_{centre}`) to give
 each centre its own database on one server. Without it, every centre named on this machine
@@ -77,12 +78,32 @@ class IssuerSettings(HpfSettings):
     batch_size: int = Field(default=64, ge=1, le=64, description="certificates per Merkle batch")
     batch_timeout: float = Field(default=1.0, gt=0, le=60, description="seconds before a short batch is closed")
     session_secret: SecretStr | None = Field(default=None, description="signs portal sessions")
+    validity_days: dict[str, int] = Field(
+        default_factory=dict,
+        description='days a certificate is valid: {"default": 90, "commercial-loan": 60, "460200": 90, '
+        '"460200:rental": 30}; the most specific key wins',
+    )
 
     def issuer_port(self, centre: int) -> int:
         """The port of the centre's service: configured, else 8701/8702/8703 for the demo centres."""
         if centre in self.issuer_ports:
             return self.issuer_ports[centre]
         return DEMO_ISSUER_PORTS.get(centre, 8700)
+
+    def validity_days_for(self, centre: int) -> dict[str, int]:
+        """Days of validity per purpose for `centre`: "centre:purpose", else "centre", else
+        "purpose", else "default", else 90 (DESIGN §3)."""
+        from verifier.format import PURPOSES  # noqa: PLC0415
+
+        v = self.validity_days
+        out = {}
+        for purpose in PURPOSES:
+            keys = (f"{centre}:{purpose}", str(centre), purpose, "default")
+            days = next((v[k] for k in keys if k in v), 90)
+            if not 1 <= days <= 3660:
+                raise ConfigurationError(f"validity_days for {centre}/{purpose} must be 1 to 3660 days, not {days}")
+            out[purpose] = days
+        return out
 
     def staff_keys_for(self, centre: int) -> set[str]:
         """The staff API keys of `centre`: configured, else (local network only) `demo-staff-<centre>`."""

@@ -134,11 +134,12 @@ def me(account_id: Employee, state: State) -> dict[str, Any]:
             "centre_name": state.centre_name()}
 
 
-@router.get("/purposes", summary="The purposes a certificate may be asked for, with their Chinese names")
-def purposes() -> dict[str, Any]:
+@router.get("/purposes", summary="The purposes a certificate may be asked for: Chinese names, days of validity")
+def purposes(state: State) -> dict[str, Any]:
     from verifier.format import PURPOSES  # noqa: PLC0415
 
-    return {"purposes": [{"id": k, "name": v[1]} for k, v in PURPOSES.items()]}
+    days = state.issuer_settings.validity_days_for(state.centre)
+    return {"purposes": [{"id": k, "name": v[1], "validity_days": days[k]} for k, v in PURPOSES.items()]}
 
 
 @router.get("/institutions", summary="Registered, active lending institutions (for the request form)")
@@ -162,7 +163,7 @@ def institution_name(state: PortalState, institution: int | None) -> str | None:
 
 def certificate_json(c: Any) -> dict[str, Any]:
     body = c.to_json()
-    body["ready"] = c.text is not None
+    body["ready"] = c.text is not None and c.revoked_at is None  # a revoked one is not offered
     return body
 
 
@@ -273,7 +274,9 @@ def download_txt(number: str, account_id: Employee, state: State) -> RawResponse
     return document(state, own_certificate(state, account_id, number), "txt")
 
 
-def accesses(state: PortalState, digest: bytes) -> list[dict[str, Any]]:
+def accesses(state: PortalState, digest: bytes, audience: int | None = None) -> list[dict[str, Any]]:
+    """Who read the certificate, newest first. With `audience` (the one institution it is for),
+    a verification by any other institution is marked `refused`: the verifier said WRONG_AUDIENCE."""
     idx = state.synced_indexer()
     names = {i["id"]: i["name"] for i in idx.institutions()}
     names.update({c["code"]: c["name"] for c in idx.centres()})
@@ -288,6 +291,8 @@ def accesses(state: PortalState, digest: bytes) -> list[dict[str, Any]]:
             "time": datetime.fromtimestamp(r.recorded_at, UTC).isoformat(),
             "block": r.block,
             "tx": "0x" + bytes(r.tx).hex(),
+            "refused": audience is not None and r.recorder != audience
+            and int(r.purpose) == int(AccessPurpose.CERTIFICATE_VERIFIED),
         })
     out.reverse()  # newest first
     return out
@@ -296,5 +301,5 @@ def accesses(state: PortalState, digest: bytes) -> list[dict[str, Any]]:
 @router.get("/certificates/{number}/accesses", summary="Who verified the certificate, and when (from the chain)")
 def certificate_accesses(number: str, account_id: Employee, state: State) -> dict[str, Any]:
     cert = own_certificate(state, account_id, number)
-    found = accesses(state, cert.digest) if cert.digest else []
+    found = accesses(state, cert.digest, cert.audience) if cert.digest else []
     return {"number": cert.number, "accesses": found}

@@ -35,6 +35,19 @@ def centre(state: State) -> dict[str, Any]:
     return {"centre": state.centre, "centre_name": state.centre_name()}
 
 
+@router.get("/centres", summary="Every member centre's code and name (pages show names, not codes)")
+def centres(state: State) -> dict[str, Any]:
+    from node.accounts import DEMO_CENTRES  # noqa: PLC0415
+
+    names = {c.code: c.name for c in DEMO_CENTRES}
+    try:
+        names.update({int(c["code"]): str(c["name"]) for c in state.synced_indexer(max_age=30.0).centres()})
+    except Exception:  # noqa: BLE001 — names are a courtesy; the demo list and our own name remain
+        pass
+    names[state.centre] = state.centre_name()
+    return {"centres": [{"code": k, "name": v} for k, v in sorted(names.items())]}
+
+
 @router.get("/public/certificates/{number}", summary="A certificate's HPF1 text, for its number and 核验码")
 def certificate_by_code(number: str, request: Request, state: State,
                         code: str = Query(max_length=20, description="the 核验码 printed under the QR code")

@@ -1,10 +1,16 @@
-"""The portal in a real browser (Debian chromium, headless) against `hpf issuer serve` on a real
-anvil node: an employee logs in, requests a certificate, downloads the PDF, and `hpf verify`
-says VALID; staff revoke a certificate and list a person, and a check finds the entry."""
+"""The portal in a real browser (Debian chromium, headless) against `hpf issuer serve` and `hpf
+verifier serve` on a real anvil node: an employee logs in, requests a certificate (asked again, the
+same one is offered; with new figures a new one supersedes it), downloads the PDF, and `hpf verify`
+says VALID; loan officers check it by number + 核验码 on the verifier page, and the employee's
+查询记录 marks the refused check; staff revoke a certificate and list a person, and a check finds
+the entry; no page is wider than a 390 px phone.
+
+With HPF_SCREENSHOTS=<dir> the main screens are saved there at 1280 and 390 px."""
 
 from __future__ import annotations
 
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -14,6 +20,7 @@ import urllib.request
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -30,6 +37,8 @@ from node.deploy import deploy
 from node.launcher import free_port
 
 from .network import local_network
+
+SHOTS = os.environ.get("HPF_SCREENSHOTS")
 
 pytestmark = pytest.mark.integration
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -92,6 +101,76 @@ def server(chain_env: dict[str, str], employee: str, tmp_path_factory: pytest.Te
         log.close()
 
 
+@pytest.fixture(scope="module")
+def verifier(chain_env: dict[str, str], server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The loan officers' page, fetching centre 460100's certificates from the portal under test."""
+    port = free_port()
+    env = {**os.environ, **chain_env, "HPF_VERIFIER_PORT": str(port),
+           "HPF_VERIFIER_CENTRE_URLS": json.dumps({str(CENTRE): server})}
+    log = open(tmp_path_factory.mktemp("verifier-log") / "verifier.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen([sys.executable, "-m", "issuer.console", "verifier", "serve"], env=env, stdout=log,
+                            stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+        log.close()
+
+
+def shot(page: Any, name: str) -> None:
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SHOTS) / name), full_page=True)
+
+
+def no_overflow(page: Any) -> None:
+    width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], f"{page.url}: {width[0]} px wide in a {width[1]} px window"
+
+
+def pdf_code(pdf: Path) -> str:
+    """The 核验码 as printed on the PDF (read back with poppler's pdftotext)."""
+    text = subprocess.run(["pdftotext", "-raw", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    found = re.search(r"核验码\s*([A-Z2-7]{4}-[A-Z2-7]{4})", text)
+    assert found, text
+    return found.group(1)
+
+
+def officer_checks(browser: Any, verifier: str, key: str, number: str, code: str) -> tuple[str, str]:
+    """An officer signs in with `key` and types the number and code; (headline, fields)."""
+    page = browser.new_page()
+    try:
+        page.goto(verifier + "/")
+        page.wait_for_selector("body[data-ready='1']")
+        page.fill("#apikey", key)
+        page.click("#save-key")
+        page.wait_for_selector("#who:not([hidden])")
+        page.fill("#code-number", number)
+        page.fill("#code-code", code.lower().replace("-", " "))  # as people type it
+        page.click("#code-btn")
+        page.wait_for_selector("body[data-state='done'], body[data-state='error']", timeout=20_000)
+        return page.inner_text("#headline") or page.inner_text("#error"), page.inner_text("#fields")
+    finally:
+        page.close()
+
+
+def change_balance(env: dict[str, str], id_number: str, delta: int) -> None:
+    engine = make_engine(IssuerSettings(home=Path(env["HPF_HOME"])).database_url_for(CENTRE))
+    with session_scope(engine) as s:
+        a = s.scalars(select(Account).where(Account.id_number == id_number)).one()
+        a.balance += delta
+    engine.dispose()
+
+
 def record_access(env: dict[str, str], digest: str) -> None:
     from node.bindings import AccessPurpose, Contracts, Sender
     from node.deploy import DeploymentRecord
@@ -109,23 +188,39 @@ def hpf_verify(path: Path, env: dict[str, str]) -> dict[str, object]:
     return json.loads(r.stdout)  # type: ignore[no-any-return]
 
 
+
+def launch(p: Any) -> Any:
+    return p.chromium.launch(
+        executable_path=CHROMIUM,
+        args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+              "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    )
+
+
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is installed by `make test` (scripts/bootstrap-system.sh)")
-def test_employee_and_staff_in_the_browser(server: str, employee: str, chain_env: dict[str, str],
-                                           tmp_path: Path) -> None:
-    from playwright.sync_api import sync_playwright
+def test_employee_officer_and_staff_in_the_browser(server: str, verifier: str, employee: str,
+                                                   chain_env: dict[str, str], tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        )
+        browser = launch(p)
         try:
-            context = browser.new_context(accept_downloads=True)
+            context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
             page = context.new_page()
-            # --- the employee ---
+            page.on("dialog", lambda d: d.accept())
+            # --- the employee: the login page names its centre and explains the ID format ---
             page.goto(server + "/")
             assert "职工登录" in page.title()
+            expect(page.locator("#centre-name")).to_contain_text("海口市住房公积金管理局")
+            page.fill("#id-number", "46010019880808")
+            page.fill("#password", "whatever")
+            page.click("#login")
+            page.wait_for_selector("#error:not([hidden])")
+            assert "18 位" in page.inner_text("#error") and page.get_attribute("#id-hint", "class") == "hint bad"
+            page.click("#lang")
+            assert page.inner_text("h2") == "Employee sign-in" and "18 characters" in page.inner_text("#id-hint")
+            page.click("#lang")
+            shot(page, "portal-login-1280.png")
             page.fill("#id-number", employee)
             page.fill("#password", "wrong-password")
             page.click("#login")
@@ -135,42 +230,84 @@ def test_employee_and_staff_in_the_browser(server: str, employee: str, chain_env
             page.click("#login")
             page.wait_for_url(server + "/account", timeout=10_000)
             page.wait_for_selector("body[data-ready='1']", timeout=15_000)
+            assert "海口市住房公积金管理局" in page.inner_text("#centre-name")
             summary = page.inner_text("#summary")
             assert "账户余额" in summary and "元" in summary and employee not in summary
-            assert "不指定" in page.inner_text("#audience")
             assert page.locator("#audience option").count() == 3  # 不指定 and the two demo lenders
+            assert "90 天" in page.inner_text("#validity")
+
+            # --- one current certificate per purpose and institution ---
             page.select_option("#purpose", "rental")
+            page.select_option("#audience", "91000001")
             page.click("#request-btn")
-            assert page.is_visible("#progress") or page.is_visible("#request-ok")
             page.wait_for_selector("#request-ok:not([hidden])", timeout=30_000)
-            assert "已出具并上链" in page.inner_text("#request-ok")
+            assert "已出具并已上链存证" in page.inner_text("#request-ok") and "区块" not in page.inner_text("#request-ok")
             row = page.locator("#certs tbody tr").first
             number = row.get_attribute("data-number")
             assert number and number.startswith(f"{CENTRE}-")
-            assert "有效" in row.inner_text() and "租房" in row.inner_text()
+            assert "有效" in row.inner_text() and "租房" in row.inner_text() and "演示银行海南分行" in row.inner_text()
+            page.click("#request-btn")  # the same again: the current one is offered, nothing new is issued
+            expect(page.locator("#request-ok")).to_contain_text("无需重新出具")
+            assert "无需重新出具" in page.inner_text("#request-ok")
+            assert page.locator("#certs tbody tr").count() == 1
             with page.expect_download() as info:
                 row.locator("a[data-kind='pdf']").click()
-            download = info.value
-            assert number in download.suggested_filename and download.suggested_filename.endswith(".pdf")
-            pdf = tmp_path / download.suggested_filename
-            download.save_as(pdf)
-            assert pdf.read_bytes().startswith(b"%PDF")
-            result = hpf_verify(pdf, chain_env)
-            assert result["verdict"] == "VALID", result
+            pdf = tmp_path / info.value.suggested_filename
+            info.value.save_as(pdf)
+            assert number in pdf.name and pdf.read_bytes().startswith(b"%PDF")
+            assert hpf_verify(pdf, chain_env)["verdict"] == "VALID"
+            code = pdf_code(pdf)
+            shot(page, "portal-account-1280.png")
+
+            # --- loan officers type the number and the 核验码 ---
+            headline, fields = officer_checks(browser, verifier, "demo-key-91000002", number, code)
+            assert "非贵机构使用" in headline and "姓名" not in fields
+            headline, fields = officer_checks(browser, verifier, "demo-key-91000001", number, code)
+            assert headline == "证明真实有效" and number in fields and "租房" in fields
+            wrong = "AAAA-AAAA" if code != "AAAA-AAAA" else "BBBB-BBBB"
+            headline, fields = officer_checks(browser, verifier, "demo-key-91000001", number, wrong)
+            assert "没有与该编号和核验码相符的证明" in headline and fields == ""
+
+            # 查询记录 refreshes by itself and marks the refused check.
             row.locator(".accesses-btn").click()
             page.wait_for_selector("#accesses:not([hidden])", timeout=10_000)
-            assert "暂无机构核验" in page.inner_text("#accesses")
-            # A lender (institution 91000001) records its verification on chain; the employee sees it.
-            record_access(chain_env, str(result["digest"]))
-            row.locator(".accesses-btn").click()
-            page.wait_for_selector("#accesses-table:not([hidden])", timeout=10_000)
+            expect(page.locator("#accesses-table tbody tr")).to_have_count(2, timeout=45_000)
             seen = page.inner_text("#accesses-table")
-            assert "演示银行海南分行" in seen and "核验证明" in seen
-            page.screenshot(path=str(tmp_path / "account.png"), full_page=True)
+            assert "演示银行海南分行" in seen and "演示农商银行三亚支行" in seen and "核验证明" in seen
+            refused = page.locator("#accesses-table tbody tr.refused-row")
+            assert refused.count() == 1 and "已拒绝" in refused.inner_text() and "三亚" in refused.inner_text()
+            assert not page.is_visible("#accesses-table details.tx div")  # block and tx under details
+            shot(page, "portal-accesses-1280.png")
+
+            # --- new figures: a new certificate supersedes the old one, revoked on chain ---
+            change_balance(chain_env, employee, 12_300)
+            page.click("#request-btn")
+            expect(page.locator("#request-ok")).to_contain_text("替代", timeout=30_000)
+            assert page.locator("#certs tbody tr").count() == 2
+            new_number = page.locator("#certs tbody tr").first.get_attribute("data-number")
+            assert new_number and new_number != number
+            old = page.locator(f"#certs tbody tr[data-number='{number}']")
+            assert "已被替代" in old.inner_text() and old.locator("a[data-kind='pdf']").count() == 0
+            old_result = hpf_verify(pdf, chain_env)
+            assert old_result["verdict"] == "INVALID" and old_result["reasons"] == ["REVOKED"]
+            assert old_result["summary"]["revocation_reason"] == "superseded"
+            with page.expect_download() as info:
+                page.locator("#certs tbody tr").first.locator("a[data-kind='pdf']").click()
+            new_pdf = tmp_path / info.value.suggested_filename
+            info.value.save_as(new_pdf)
+            new_result = hpf_verify(new_pdf, chain_env)
+            assert new_result["verdict"] == "VALID" and new_result["certificate"]["supersedes"] == number
+            page.click("#lang")
+            assert "My certificates" in page.inner_text("#certificates") and "Superseded" in old.inner_text()
+            page.click("#lang")
 
             # --- the staff ---
             staff = context.new_page()
+            answer = {"accept": True}
+            staff.on("dialog", lambda d: d.accept() if answer["accept"] else d.dismiss())
             staff.goto(server + "/staff")
+            expect(staff.locator("#centre-name")).to_contain_text("海口市")
+            assert staff.get_attribute("#revoke-number", "placeholder").startswith(f"{CENTRE}-")
             staff.fill("#staff-key", "not-a-key")
             staff.click("#save-key")
             staff.wait_for_selector("#auth-error:not([hidden])", timeout=10_000)
@@ -178,19 +315,23 @@ def test_employee_and_staff_in_the_browser(server: str, employee: str, chain_env
             staff.fill("#staff-key", STAFF_KEY)
             staff.click("#save-key")
             staff.wait_for_selector("#auth[hidden]", state="attached", timeout=10_000)
-            assert "已上链" in staff.inner_text("#status")
-            # Revoke the certificate the employee just downloaded.
-            staff.fill("#revoke-number", number)
+            assert "已上链" in staff.inner_text("#status") and "海口市住房公积金管理局" in staff.inner_text("#status")
+            # Revoking asks first; declining changes nothing.
+            staff.fill("#revoke-number", new_number)
             staff.select_option("#revoke-code", "issued-in-error")
             staff.fill("#revoke-reason", "测试撤销")
+            answer["accept"] = False
+            staff.click("#revoke-btn")
+            time.sleep(0.5)
+            assert staff.is_hidden("#revoke-result")
+            answer["accept"] = True
             staff.click("#revoke-btn")
             staff.wait_for_selector("#revoke-result.ok", timeout=20_000)
             assert "已撤销" in staff.inner_text("#revoke-result")
-            # An error from the API is shown in Chinese.
-            staff.click("#revoke-btn")
+            staff.click("#revoke-btn")  # an error from the API is shown in Chinese
             staff.wait_for_selector("#revoke-result.error", timeout=10_000)
             assert "已撤销" in staff.inner_text("#revoke-result")
-            # List a person and find them in a check.
+            # List a person, find them in a check, lift from the check result.
             who = make_id(region_code=460100, birth_date=date(1988, 8, 8), sequence=123)
             staff.fill("#bl-id", who)
             staff.select_option("#bl-reason", "loan-default")
@@ -203,18 +344,59 @@ def test_employee_and_staff_in_the_browser(server: str, employee: str, chain_env
             staff.click("#check-btn")
             staff.wait_for_selector("#check-result:not([hidden])", timeout=20_000)
             assert "已被列入失信黑名单" in staff.inner_text("#check-summary")
-            assert "贷款逾期6期以上" in staff.inner_text("#check-entries")
+            entries = staff.inner_text("#check-entries")
+            assert "贷款逾期6期以上" in entries and "海口市住房公积金管理局" in entries
+            # Listing the same person for the same reason again warns first.
+            staff.click("#bl-add")
+            staff.wait_for_selector("#bl-add-warning:not([hidden])", timeout=20_000)
+            assert "已被本中心" in staff.inner_text("#bl-add-warning")
+            staff.click(".lift-from-check")
+            entry_id = staff.locator(".lift-from-check").first.get_attribute("data-entry")
+            assert staff.input_value("#lift-id") == entry_id
+            shot(staff, "staff-1280.png")
+            staff.fill("#lift-reason", "已结清")
+            staff.click("#lift-btn")
+            staff.wait_for_selector("#lift-result.ok", timeout=20_000)
             staff.fill("#check-id", "12345")
             staff.click("#check-btn")
             staff.wait_for_selector("#check-error:not([hidden])", timeout=10_000)
             assert staff.inner_text("#check-error")
-            staff.screenshot(path=str(tmp_path / "staff.png"), full_page=True)
 
-            # The employee sees it revoked; the verifier now says INVALID (REVOKED).
             page.reload()
             page.wait_for_selector("body[data-ready='1']", timeout=15_000)
-            assert "已撤销" in page.locator(f"#certs tbody tr[data-number='{number}']").inner_text()
-            assert hpf_verify(pdf, chain_env)["verdict"] == "INVALID"
+            assert "已撤销" in page.locator(f"#certs tbody tr[data-number='{new_number}']").inner_text()
+            assert hpf_verify(new_pdf, chain_env)["verdict"] == "INVALID"
+
+            # --- every page at 390 px: nothing wider than the phone ---
+            phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+            m = phone.new_page()
+            m.goto(server + "/")
+            expect(m.locator("#centre-name")).to_contain_text("海口市")
+            no_overflow(m)
+            shot(m, "portal-login-390.png")
+            m.fill("#id-number", employee)
+            m.fill("#password", PASSWORD)
+            m.click("#login")
+            m.wait_for_url(server + "/account")
+            m.wait_for_selector("body[data-ready='1']", timeout=15_000)
+            m.locator(f"#certs tbody tr[data-number='{number}'] .accesses-btn").click()
+            m.wait_for_selector("#accesses-table:not([hidden])", timeout=10_000)
+            no_overflow(m)
+            assert m.evaluate("getComputedStyle(document.querySelector('#certs tbody tr')).display") == "block"  # cards
+            shot(m, "portal-account-390.png")
+            m.goto(server + "/staff")
+            m.fill("#staff-key", STAFF_KEY)
+            m.click("#save-key")
+            m.wait_for_selector("#auth[hidden]", state="attached", timeout=10_000)
+            m.fill("#check-id", who)
+            m.click("#check-btn")
+            m.wait_for_selector("#check-result:not([hidden])", timeout=20_000)
+            no_overflow(m)
+            shot(m, "staff-390.png")
+            m.goto(verifier + "/")
+            m.wait_for_selector("body[data-ready='1']")
+            no_overflow(m)
+            phone.close()
             page.click("#logout")
             page.wait_for_url(server + "/", timeout=10_000)
         finally:
