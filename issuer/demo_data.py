@@ -6,7 +6,9 @@ districts, some elsewhere in Hainan or in other provinces, with birth dates for 
 employers are invented Hainan companies (any likeness to a real one is chance); deposit
 histories have gaps and arrears; some accounts are sealed or closed; balances are roughly the
 months paid times the monthly amount, less withdrawals. The same seed and `as_of` date always
-give the same file.
+give the same file; the people themselves (names, ID numbers, employers, account status) do not
+depend on `as_of`, only the deposit histories do (they run to the last full month), so the demo
+logins of `make run` are the same every day (README).
 """
 
 from __future__ import annotations
@@ -143,6 +145,10 @@ def _part(base_yuan: int, rate: int) -> int:
     return int((Decimal(base_yuan) * rate / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)) * 100
 
 
+#: The people's ages are drawn as of this fixed day (20 to 60), so who they are never depends on today.
+PEOPLE_EPOCH = date(2026, 1, 1)
+
+
 def _random_day(rng: random.Random, start: date, end: date) -> date:
     return start + timedelta(days=rng.randint(0, max(0, (end - start).days)))
 
@@ -153,7 +159,7 @@ def generate_rows(*, centre: int, count: int, seed: int, as_of: date | None = No
     if count < 0:
         raise ValueError("count is not negative")
     as_of = as_of or date.today()
-    rng = random.Random(f"{centre}:{seed}")
+    rng = random.Random(f"{centre}:{seed}")  # the centre's employers; each person has their own below
     fake = Faker("zh_CN")
     fake.seed_instance(seed * 1_000_003 + centre)
     profile = _profile(centre)
@@ -163,31 +169,33 @@ def generate_rows(*, centre: int, count: int, seed: int, as_of: date | None = No
     seen: set[str] = set()
     rows: list[dict[str, str]] = []
     for i in range(count):
-        # 1. the person
-        male = rng.random() < 0.52
+        # 1. the person: drawn from their own generator, never from today's date
+        who = random.Random(f"{centre}:{seed}:{i}:who")
+        rng = random.Random(f"{centre}:{seed}:{i}:account")
+        male = who.random() < 0.52
         name = fake.name_male() if male else fake.name_female()
-        born = _random_day(rng, as_of - timedelta(days=60 * 365), as_of - timedelta(days=20 * 366))
-        where = rng.random()
-        region = rng.choice(
+        born = _random_day(who, PEOPLE_EPOCH - timedelta(days=60 * 365), PEOPLE_EPOCH - timedelta(days=20 * 366))
+        where = who.random()
+        region = who.choice(
             profile.districts if where < 0.8 else _HAINAN_ELSEWHERE if where < 0.92 else _OTHER_PROVINCES
         )
         while True:
-            sequence = rng.randrange(1 if male else 0, 1000, 2)
+            sequence = who.randrange(1 if male else 0, 1000, 2)
             id_number = make_id(region_code=region, birth_date=born, sequence=sequence)
             if id_number not in seen:
                 seen.add(id_number)
                 break
 
-        # 2. the account
+        # 2. the account: what does not depend on the date first
         employer_index = rng.choices(range(len(employers)), weights=employer_weights)[0]
-        earliest = max(date(born.year + 18, born.month, min(born.day, 28)), date(2000, 1, 1))
-        opened = _random_day(rng, earliest, as_of - timedelta(days=62))
         roll = rng.random()
         status = "normal" if roll < 0.85 else "sealed" if roll < 0.95 else "closed"
         base = round(min(max(rng.lognormvariate(math.log(6500), 0.45), _MIN_BASE_YUAN), _MAX_BASE_YUAN))
         employee_rate = rng.choices(_RATES, weights=_RATE_WEIGHTS)[0]
         employer_rate = employee_rate if rng.random() < 0.9 else rng.choice(_RATES)
         monthly = _part(base, employee_rate) + _part(base, employer_rate)
+        earliest = max(date(born.year + 18, born.month, min(born.day, 28)), date(2000, 1, 1))
+        opened = _random_day(rng, earliest, max(earliest, as_of - timedelta(days=62)))
 
         # 3. the deposit history
         first = month_index(month_of(opened))

@@ -23,7 +23,7 @@ def main() -> None:
         print(f"    {name:<18} {c.address}")
     print("  demo centres     " + ", ".join(f"{c.code} {c.name}" for c in DEMO_CENTRES))
     print("  demo lenders     " + ", ".join(f"{i.id} {i.name}" for i in DEMO_INSTITUTIONS))
-    print(f"  verifier page    http://{s.verifier_host}:{s.verifier_port}/?key=demo-key-91000001  (loan officers)")
+    print(f"  verifier page    http://{s.verifier_host}:{s.verifier_port}/  (loan officers: sign in with demo-key-91000001)")
     print(f"  verifier API     http://{s.verifier_host}:{s.verifier_port}/docs  (X-API-Key: demo-key-91000001)")
     from issuer.passwords import DEMO_PASSWORD
     from issuer.settings import get_issuer_settings

@@ -37,7 +37,7 @@ def services() -> list[Service]:
 
     s = get_settings()
     base = f"http://{s.verifier_host}:{s.verifier_port}"
-    out = [Service("verifier", [HPF, "verifier", "serve"], f"{base}/healthz", f"{base}/?key=demo-key-91000001")]
+    out = [Service("verifier", [HPF, "verifier", "serve"], f"{base}/healthz", f"{base}/")]
     iset = get_issuer_settings()
     for c in DEMO_CENTRES:
         port = iset.issuer_port(c.code)

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, select
 
 from issuer.db import Account, AccountStatus, session_scope
 from issuer.db.months import month_range, summarise_months
-from issuer.demo_data import CENTRE_PROFILES, generate_csv, generate_rows
+from issuer.demo_data import CENTRE_PROFILES, PEOPLE_EPOCH, generate_csv, generate_rows
 from issuer.ids import parse_id
 from issuer.importer import COLUMNS, import_accounts, parse_yuan, read_account_rows
 
@@ -30,7 +30,7 @@ def test_the_people_and_histories_are_plausible() -> None:
     rows = generate_rows(centre=460200, count=600, seed=3, as_of=AS_OF)
     ids = [parse_id(r["id_number"], today=AS_OF) for r in rows]
     assert len({i.number for i in ids}) == 600 and len({r["personal_account"] for r in rows}) == 600
-    ages = [(AS_OF - i.birth_date).days / 365.25 for i in ids]
+    ages = [(PEOPLE_EPOCH - i.birth_date).days / 365.25 for i in ids]  # ages are drawn as of a fixed day
     assert 19.9 < min(ages) and max(ages) < 60.1
     home = sum(i.region_code in CENTRE_PROFILES[460200].districts for i in ids)
     assert 0.7 < home / 600 < 0.9  # most registered in Sanya, some elsewhere
@@ -77,3 +77,17 @@ def test_round_trip_through_the_importer(engine: Engine, tmp_path: Path) -> None
     with session_scope(engine) as s:
         again = import_accounts(s, 460100, path, today=AS_OF)
     assert again.unchanged == 200 and again.created == again.updated == 0
+
+
+def test_the_people_do_not_depend_on_the_date() -> None:
+    """`make run` prints the same demo logins every day, and the README names them."""
+    def people(as_of: date) -> list[tuple[str, ...]]:
+        rows = generate_rows(centre=460100, count=200, seed=460100, as_of=as_of)
+        return [(r["id_number"], r["name"], r["employer_name"], r["status"], r["personal_account"]) for r in rows]
+
+    today = people(date.today())
+    assert today == people(date(2026, 12, 4)) == people(date(2031, 2, 28))
+    logins = [p[0] for p in today if p[3] == "normal"][:2]  # what scripts/demo_setup.py prints
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    for id_number in logins:
+        assert f"demo login       {id_number} / demo-1234" in readme
