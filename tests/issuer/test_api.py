@@ -300,3 +300,60 @@ def test_chain_down_answers_503(network: tuple[Settings, IssuerSettings, Contrac
         assert "区块链" in body["error_zh"]
         assert_error(c.get("/v1/institutions"), 503)
         assert_error(c.get("/v1/staff/blacklist/stats", headers=STAFF), 503)
+
+
+def test_the_centre_names_itself_and_its_docs_work_offline(app: Any) -> None:
+    c = client(app)
+    assert c.get("/v1/centre").json() == {"centre": CENTRE, "centre_name": "海口市住房公积金管理局"}
+    names = {x["code"]: x["name"] for x in c.get("/v1/centres").json()["centres"]}
+    assert names[460200] == "三亚市住房公积金管理局"
+    docs = c.get("/docs").text
+    assert "cdn" not in docs.lower() and c.get("/docs-assets/swagger-ui.css").status_code == 200
+
+
+def test_a_certificate_by_number_and_code(app: Any, issued: dict[str, Any]) -> None:
+    from issuer.api import public
+    from verifier.code import code_of_text
+
+    c = client(app)
+    number, code = issued["number"], code_of_text(issued["text"])
+    r = c.get(f"/v1/public/certificates/{number}", params={"code": code.lower().replace("-", "")})
+    assert r.status_code == 200 and r.json()["hpf1"] == issued["text"]
+    # A wrong code and an unknown number get the same answer, and reveal nothing.
+    wrong = "AAAA-AAAA" if code != "AAAA-AAAA" else "BBBB-BBBB"
+    a = assert_error(c.get(f"/v1/public/certificates/{number}", params={"code": wrong}), 404)
+    b = assert_error(c.get("/v1/public/certificates/460100-2026-99999999", params={"code": code}), 404)
+    assert a == b and "HPF1" not in str(a)
+    for _ in range(public.WRONG_PER_NUMBER - 1):
+        c.get(f"/v1/public/certificates/{number}", params={"code": wrong})
+    r = c.get(f"/v1/public/certificates/{number}", params={"code": code})  # even the right code, for now
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0
+
+
+def test_one_current_certificate_offered_or_superseded(app: Any, network: tuple[Settings, IssuerSettings, Contracts],
+                                                       employees: list[str]) -> None:
+    from verifier import format as fmt
+    from verifier.pipeline import Verifier
+    from verifier.service_setup import chain_reader
+
+    ns, iset, _ = network
+    c = logged_in(app, employees[1])
+    first = c.post("/v1/certificates", json={"purpose": "commercial-loan", "audience": 91000001}).json()
+    assert first["existing"] is False
+    again = c.post("/v1/certificates", json={"purpose": "commercial-loan", "audience": 91000001}).json()
+    assert again["existing"] is True and again["number"] == first["number"]
+    other = c.post("/v1/certificates", json={"purpose": "commercial-loan", "audience": None}).json()
+    assert other["existing"] is False and other["number"] != first["number"]  # another institution: its own
+    engine = make_engine(iset.database_url_for(CENTRE))
+    with session_scope(engine) as s:
+        s.scalars(select(Account).where(Account.id_number == employees[1])).one().balance += 100
+    engine.dispose()
+    new = c.post("/v1/certificates", json={"purpose": "commercial-loan", "audience": 91000001}).json()
+    assert new["existing"] is False and new["superseded"] == first["number"] and new["superseded_revoked"] is True
+    assert fmt.decode(new["text"]).certificate.supersedes == first["number"]
+    old = Verifier(chain_reader(ns)).verify(first["text"])  # revoked on chain, as superseded
+    assert old.reasons == ["REVOKED"] and old.summary is not None and old.summary["revocation_reason"] == "superseded"
+    listed = {x["number"]: x for x in c.get("/v1/certificates").json()["certificates"]}
+    assert listed[first["number"]]["status"] == "revoked" and listed[first["number"]]["ready"] is False
+    assert_error(c.get(f"/v1/certificates/{first['number']}/pdf"), 410)
+    assert listed[new["number"]]["status"] == "anchored"
