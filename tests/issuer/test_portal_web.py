@@ -346,10 +346,13 @@ def test_employee_officer_and_staff_in_the_browser(server: str, verifier: str, e
             assert "已被列入失信黑名单" in staff.inner_text("#check-summary")
             entries = staff.inner_text("#check-entries")
             assert "贷款逾期6期以上" in entries and "海口市住房公积金管理局" in entries
-            # Listing the same person for the same reason again warns first.
+            # Listing the same person for the same reason again warns first (declined here).
+            answer["accept"] = False
             staff.click("#bl-add")
             staff.wait_for_selector("#bl-add-warning:not([hidden])", timeout=20_000)
             assert "已被本中心" in staff.inner_text("#bl-add-warning")
+            assert staff.is_hidden("#bl-add-result")
+            answer["accept"] = True
             staff.click(".lift-from-check")
             entry_id = staff.locator(".lift-from-check").first.get_attribute("data-entry")
             assert staff.input_value("#lift-id") == entry_id
