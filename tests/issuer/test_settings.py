@@ -72,3 +72,14 @@ def test_consortium_key_is_32_bytes_of_hex(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("HPF_KEY_PASSPHRASE", "correct horse")
     assert IssuerSettings().signing_key_passphrase() == b"correct horse"
     assert "correct horse" not in repr(IssuerSettings())
+
+
+def test_validity_per_centre_and_purpose() -> None:
+    from issuer.settings import IssuerSettings
+
+    days = IssuerSettings(validity_days={"default": 80, "commercial-loan": 60, "460200": 70, "460200:rental": 30})
+    assert days.validity_days_for(460100)["housing-loan"] == 80
+    assert days.validity_days_for(460100)["commercial-loan"] == 60
+    assert days.validity_days_for(460200)["commercial-loan"] == 70  # the centre's own rule first
+    assert days.validity_days_for(460200)["rental"] == 30
+    assert IssuerSettings().validity_days_for(460100)["rental"] == 90
