@@ -93,7 +93,7 @@ $("bl-add").addEventListener("click", async () => {
   try {
     const dup = await duplicateOf($("bl-id").value.trim(), $("bl-reason").value);
     if (dup) {
-      show($("bl-add-warning"), `该人员已被本中心以“${REASON_ZH[dup.reason] || dup.reason}”列入（条目 ${dup.id}，到期 ${beijing(dup.expires_at)}）。`, "progress");
+      show($("bl-add-warning"), `该人员已被本中心以“${REASON_ZH[dup.reason] || dup.reason}”列入（条目 ${dup.id}，到期 ${beijing(dup.expires_at)}）。`, "warn");
       if (!confirm(`该人员已被本中心以同一原因列入（条目 ${dup.id}）。仍要再次列入吗？`)) return;
     }
     if (!confirm(`确定将 ${$("bl-id").value.trim()} 以“${REASON_ZH[$("bl-reason").value]}”列入失信黑名单 ${$("bl-years").value} 年？`)) return;
