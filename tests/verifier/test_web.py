@@ -204,6 +204,7 @@ def test_blacklisted_holder_and_wrong_institution(chain, haikou_key, server: str
         assert personal not in shown, personal
     labels = page.eval_on_selector_all("#fields th", "ths => ths.map((th) => th.textContent)")
     assert labels == ["证明编号", "出具机构"]
+    shot(page, "verifier-wrong-audience-1280.png")
     # The API's JSON says no more than the page.
     body = page.evaluate("""async (t) => (await fetch('/v1/verify', {method: 'POST',
         headers: {'X-API-Key': sessionStorage.getItem('hpf-key'), 'Content-Type': 'application/json'},
