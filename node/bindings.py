@@ -44,6 +44,7 @@ class KeyAlgorithm(IntEnum):
     NONE = 0
     EDDSA = 1
     ES256 = 2
+    SM2 = 3  # SM2 with SM3, default signer ID; 65-byte uncompressed public key
 
 
 class RevocationReason(IntEnum):

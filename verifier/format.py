@@ -1,6 +1,6 @@
 """The HPF1 certificate format (docs/format.md), modelled on the EU digital COVID certificate.
 
-    Certificate → CBOR payload → COSE_Sign1 (EdDSA or ES256) → zlib → base45 → "HPF1:" + text
+    Certificate → CBOR payload → COSE_Sign1 (EdDSA, ES256 or SM2) → zlib → base45 → "HPF1:" + text
 
 The COSE unprotected header carries the batch Merkle proof, attached after the batch is anchored:
 the siblings and a 4-byte tag of the batch root (the verifier recomputes the root from the digest
@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 from verifier.hashing import keccak256 as keccak
 
+from verifier import sm2
 from verifier.b45 import b45decode, b45encode
 from verifier.errors import MalformedCertificate, UnsupportedVersion
 from verifier.merkle import MAX_BATCH_SIZE, MAX_PROOF_DEPTH, root_from_proof
@@ -70,15 +71,16 @@ PREFIX = "HPF1:"
 PAYLOAD_VERSION = 1
 DIGEST_DOMAIN = b"HPF1:digest:"
 
-Algorithm: TypeAlias = Literal["EdDSA", "ES256"]
+Algorithm: TypeAlias = Literal["EdDSA", "ES256", "SM2"]
 AccountStatus: TypeAlias = Literal["normal", "sealed", "closed"]
 Purpose: TypeAlias = Literal[
     "housing-loan", "commercial-loan", "rental", "settlement", "employment", "other"
 ]
-PrivateKey: TypeAlias = Ed25519PrivateKey | ec.EllipticCurvePrivateKey
+PrivateKey: TypeAlias = Ed25519PrivateKey | ec.EllipticCurvePrivateKey | sm2.Sm2PrivateKey
 
-#: COSE algorithm identifiers (RFC 9053).
-ALGORITHMS: dict[str, int] = {"EdDSA": -8, "ES256": -7}
+#: COSE algorithm identifiers: RFC 9053's for EdDSA and ES256; SM2 (with SM3 and the default ID)
+#: has no registered value, so HPF1 uses one from the private-use range (< -65536, RFC 9053 §16.4).
+ALGORITHMS: dict[str, int] = {"EdDSA": -8, "ES256": -7, "SM2": -65600}
 _ALGORITHM_NAMES = {v: k for k, v in ALGORITHMS.items()}
 ACCOUNT_STATUSES: tuple[str, ...] = ("normal", "sealed", "closed")
 #: What the certificate is for: code -> (integer on the wire, Chinese label).
@@ -106,6 +108,7 @@ _MAX_CBOR_DEPTH = 8
 _MAX_UINT = 2**53 - 1  # every integer stays exact in JSON and JavaScript
 _KEY_ID_LENGTH = 8
 _SIGNATURE_LENGTH = 64
+_MAX_SIGNATURE_LENGTH = 256  # decode bound; a signature of another length than 64 is BAD_SIGNATURE
 _HASH_LENGTH = 32
 
 # Payload map keys. Small integers encode in one byte; key 0 is the schema version.
@@ -431,7 +434,9 @@ def _is_p256(private_key: object) -> bool:
 
 def public_key_bytes(private_key: PrivateKey) -> bytes:
     """The public key as registered on chain: raw 32 bytes (Ed25519), uncompressed SEC1 point
-    of 65 bytes (P-256)."""
+    of 65 bytes (P-256 and SM2)."""
+    if isinstance(private_key, sm2.Sm2PrivateKey):
+        return private_key.public_key_bytes()
     if isinstance(private_key, Ed25519PrivateKey):
         return private_key.public_key().public_bytes(
             serialization.Encoding.Raw, serialization.PublicFormat.Raw
@@ -440,14 +445,15 @@ def public_key_bytes(private_key: PrivateKey) -> bytes:
         return private_key.public_key().public_bytes(
             serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
         )
-    raise TypeError("the signing key must be an Ed25519 or a P-256 private key")
+    raise TypeError("the signing key must be an Ed25519, a P-256 or an SM2 private key")
 
 
 def sign(
     certificate: Certificate, private_key: PrivateKey, key_id: bytes, algorithm: Algorithm = "EdDSA"
 ) -> SignedCertificate:
     """Signs the certificate (COSE_Sign1, no proof yet). ES256 signatures are deterministic
-    (RFC 6979) and encoded as raw r ‖ s, 32 bytes each, as COSE requires."""
+    (RFC 6979) and encoded as raw r ‖ s, 32 bytes each, as COSE requires; SM2 signatures are raw
+    r ‖ s too, over SM3 with the default signer ID (verifier/sm2.py), and randomised."""
     if algorithm not in ALGORITHMS:
         raise ValueError(f"unknown algorithm {algorithm!r}; use one of {', '.join(ALGORITHMS)}")
     if len(key_id) != _KEY_ID_LENGTH:
@@ -459,6 +465,10 @@ def sign(
         if not isinstance(private_key, Ed25519PrivateKey):
             raise TypeError("EdDSA needs an Ed25519 private key")
         signature = private_key.sign(to_sign)
+    elif algorithm == "SM2":
+        if not isinstance(private_key, sm2.Sm2PrivateKey):
+            raise TypeError("SM2 needs an SM2 private key")
+        signature = sm2.sign(private_key, to_sign)
     else:
         if not _is_p256(private_key):
             raise TypeError("ES256 needs a P-256 private key")
@@ -500,13 +510,16 @@ def computed_root(signed: SignedCertificate) -> bytes | None:
 
 def verify_signature(signed: SignedCertificate, public_key: bytes, algorithm: Algorithm) -> bool:
     """True if `signed` carries a valid `algorithm` signature by `public_key` (raw 32 bytes for
-    Ed25519, the uncompressed 65-byte SEC1 point for ES256). False when the certificate names
-    another algorithm than the key's, or the key bytes are not a valid key of that algorithm."""
+    Ed25519, the uncompressed 65-byte point for ES256 and SM2). False when the certificate names
+    another algorithm than the key's, the signature is not 64 bytes, or the key bytes are not a
+    valid key of that algorithm."""
     if algorithm not in ALGORITHMS:
         raise ValueError(f"unknown algorithm {algorithm!r}; use one of {', '.join(ALGORITHMS)}")
     if signed.algorithm != algorithm or len(signed.signature) != _SIGNATURE_LENGTH:
         return False
     to_sign = _sig_structure(signed.protected, signed.payload)
+    if algorithm == "SM2":
+        return sm2.verify(bytes(public_key), to_sign, signed.signature)
     try:
         if algorithm == "EdDSA":
             if len(public_key) != 32:
@@ -609,8 +622,8 @@ def from_cose(cose: bytes) -> SignedCertificate:
         and type(signature) is bytes
     ):
         _malformed("The COSE_Sign1 structure has an element of the wrong type.")
-    if len(signature) != _SIGNATURE_LENGTH:
-        _malformed(f"The signature is {len(signature)} bytes, not {_SIGNATURE_LENGTH}.")
+    if len(signature) > _MAX_SIGNATURE_LENGTH:
+        _malformed(f"The signature is {len(signature)} bytes, more than {_MAX_SIGNATURE_LENGTH}.")
     # 5. Headers.
     algorithm, key_id = _decode_protected(protected)
     root_tag, proof = _decode_unprotected(unprotected)
@@ -636,10 +649,10 @@ def _decode_protected(data: bytes) -> tuple[Algorithm, bytes]:
         _malformed("The protected header must hold exactly the algorithm (1) and the key id (4).")
     alg, kid = header[_HEADER_ALG], header[_HEADER_KID]
     if type(alg) is not int or alg not in _ALGORITHM_NAMES:
-        _malformed(f"The signature algorithm {alg!r} is not EdDSA (-8) or ES256 (-7).")
+        _malformed(f"The signature algorithm {alg!r} is not EdDSA (-8), ES256 (-7) or SM2 (-65600).")
     if type(kid) is not bytes or len(kid) != _KEY_ID_LENGTH:
         _malformed(f"The key id must be {_KEY_ID_LENGTH} bytes.")
-    name: Algorithm = "EdDSA" if _ALGORITHM_NAMES[alg] == "EdDSA" else "ES256"
+    name: Algorithm = _ALGORITHM_NAMES[alg]  # type: ignore[assignment]
     return name, kid
 
 

@@ -19,11 +19,14 @@ interface IConsortium {
         Suspended
     }
 
-    /// @notice Signature algorithms of certificate-signing keys (COSE algorithm names).
+    /// @notice Signature algorithms of certificate-signing keys (COSE algorithm names). SM2 is
+    /// SM2 with SM3 and the default signer ID (GB/T 32918), the national suite; its public key is
+    /// the uncompressed point (65 bytes), checked by the issuer before it registers.
     enum KeyAlgorithm {
         None,
         EdDSA,
-        ES256
+        ES256,
+        SM2
     }
 
     struct Centre {
