@@ -32,9 +32,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
 from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
@@ -343,10 +340,13 @@ def sign_certificates(
 _worker_key: tuple[ActiveKey, bytes] | None = None
 
 
-def _worker_init(private_raw: bytes, key_id: bytes, consortium_key: bytes) -> None:
+def _worker_init(private_raw: bytes, key_id: bytes, consortium_key: bytes, algorithm: fmt.Algorithm = "EdDSA",
+                 public_key: bytes = b"") -> None:
     global _worker_key
-    private = Ed25519PrivateKey.from_private_bytes(private_raw)
-    _worker_key = (ActiveKey(key_id=key_id, algorithm="EdDSA", private_key=private,
+    from issuer.keystore import private_from_raw
+
+    private = private_from_raw(algorithm, private_raw, public_key)
+    _worker_key = (ActiveKey(key_id=key_id, algorithm=algorithm, private_key=private,
                              public_key=fmt.public_key_bytes(private)), consortium_key)
 
 
@@ -844,10 +844,12 @@ class Issuer:
             workers = 0
         pool: ProcessPoolExecutor | None = None
         if workers:
-            raw = key.private_key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
-                                                serialization.NoEncryption())
+            from issuer.keystore import private_raw
+
             pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                       initializer=_worker_init, initargs=(raw, key.key_id, self.consortium_key))
+                                       initializer=_worker_init,
+                                       initargs=(private_raw(key.private_key), key.key_id, self.consortium_key,
+                                                 key.algorithm, key.public_key))
         anchoring = ThreadPoolExecutor(max_workers=1, thread_name_prefix="anchor")
         signing: deque[Future[list[dict[str, Any]]]] = deque()
         anchored: Future[int] | None = None
@@ -960,6 +962,12 @@ class Issuer:
                              .order_by(Certificate.id.desc()))
             return [_issued(s, c, self._digests) for c in rows]
 
+    def _signing_key_json(self) -> dict[str, str] | None:
+        try:
+            return self.active_key().to_json()
+        except Exception:  # noqa: BLE001 - status reports what it can; no key (yet) is null
+            return None
+
     def status(self) -> dict[str, Any]:
         with session_scope(self.engine) as s:
             certs = dict(s.execute(select(Certificate.status, func.count()).where(
@@ -980,6 +988,7 @@ class Issuer:
                 "anchored_at": last.anchored_at.isoformat() if last and last.anchored_at else None,
                 "block": last.anchored_block if last else None,
             },
+            "signing_key": self._signing_key_json(),
             "batch_size": self.batch_size,
             "batch_timeout": self.batch_timeout,
             "last_error": self.last_error,
@@ -1079,7 +1088,8 @@ def open_issuer(
     w3 = connect(ns)
     contracts = load_contracts(w3, ns.deployment_file)
     passphrase = iset.signing_key_passphrase()
-    ensure_signing_key(engine, centre, passphrase, contracts, lambda: Sender(w3, admin_account(ns, centre)))
+    ensure_signing_key(engine, centre, passphrase, contracts, lambda: Sender(w3, admin_account(ns, centre)),
+                       iset.signing_algorithm_for(centre))
     rpc = RpcClient(ns.effective_rpc_url, timeout=ns.rpc_timeout)
     anchorer = Anchorer(rpc, ledger=contracts.ledger.address, account=operator_account(ns, centre),
                         chain_id=int(w3.eth.chain_id))

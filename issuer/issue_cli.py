@@ -4,7 +4,7 @@
     hpf revoke --centre 460100 CERT_NUMBER --reason TEXT [--code issued-in-error] [--json]
     hpf issuer issue-all --centre 460100 [--purpose P] [--limit N] [--json]
     hpf issuer status --centre 460100 [--json]
-    hpf issuer rotate-key --centre 460100
+    hpf issuer rotate-key --centre 460100 [--algorithm ed25519|es256|sm2]
     hpf issuer set-password --centre 460100 --id ID   (the password from stdin, or asked twice)
     hpf issuer serve --centre 460100 [--host H] [--port P]
 
@@ -210,12 +210,24 @@ def status_command(centre: Centre, json_out: JsonOut = False) -> None:
 def rotate_key_command(
     centre: Centre,
     grace: Annotated[float, typer.Option(help="Seconds to let a running service finish signing with the old key.")] = 3.0,
+    algorithm: Annotated[str | None, typer.Option(
+        "--algorithm", help="ed25519 | es256 | sm2 (SM2 with SM3, the national suite). Default: the old key's.",
+    )] = None,
 ) -> None:
     """Register a new signing key on chain and retire the old one (轮换签名密钥). Certificates
-    signed with the old key and still waiting are anchored first, so all stay valid."""
+    signed with the old key and still waiting are anchored first, so all stay valid.
+    `--algorithm sm2` switches the centre to the national suite (国密 SM2/SM3; the key is kept
+    encrypted with SM4)."""
     from issuer.keys import admin_account, rotate
+    from issuer.keystore import algorithm_named
     from node.bindings import Sender
 
+    chosen = None
+    if algorithm is not None:
+        try:
+            chosen = algorithm_named(algorithm)
+        except ValueError as exc:
+            _fail(f"{exc}.", "签名算法应为 ed25519、es256 或 sm2。", EXIT_USAGE, False)
     with _chain_errors():
         issuer = _open(centre)
         from node.chain import connect
@@ -226,7 +238,7 @@ def rotate_key_command(
         w3 = connect(ns)
         contracts = load_contracts(w3, ns.deployment_file)
         old, new = rotate(issuer.engine, centre, issuer.passphrase, contracts, Sender(w3, admin_account(ns, centre)),
-                          lambda kid: issuer.drain_key(kid), grace=grace)
+                          lambda kid: issuer.drain_key(kid), grace=grace, algorithm=chosen)
     if old is None:
         out.print(f"centre {centre}: registered signing key {new.hex()} (已登记新签名密钥)", highlight=False)
     else:

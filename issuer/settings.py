@@ -14,6 +14,8 @@
 | batch_size / batch_timeout | `HPF_BATCH_SIZE` / `HPF_BATCH_TIMEOUT` | 64 certificates / 1.0 s |
 | session_secret | `HPF_SESSION_SECRET` | signs portal sessions; random per start when unset |
 | validity_days | `HPF_VALIDITY_DAYS` | JSON `{"default": 90, "commercial-loan": 60, "460200:rental": 30}`: days a certificate is valid, per centre and purpose |
+| signing_algorithms | `HPF_SIGNING_ALGORITHMS` | JSON `{"centre": "ed25519"\|"es256"\|"sm2"}`: a centre's first key; on the local network 460400 Danzhou is `sm2` |
+| pdf_signers | `HPF_PDF_SIGNERS` | JSON `{"centre": {...}}`: the centre's own PDF signer (issuer/pdf_signer.py); the DEMO CA only on the local network |
 
 A database URL may contain `{centre}` (e.g. `postgresql+psycopg://hpf@db/hpf_{centre}`) to give
 each centre its own database on one server. Without it, every centre named on this machine
@@ -48,6 +50,8 @@ __all__ = [
 DEMO_CONSORTIUM_KEY: bytes = hashlib.sha256(b"hpf-trust DEMO consortium key, local network only").digest()
 #: DEMO ONLY. Encrypts the local demo network's signing keys when HPF_KEY_PASSPHRASE is unset.
 DEMO_KEY_PASSPHRASE = "hpf-trust DEMO passphrase, local network only"
+#: DEMO: the suite of each demo centre's first signing key on the local network (both suites shown).
+DEMO_SIGNING_ALGORITHMS: dict[int, str] = {460400: "sm2"}
 #: The demo centres' service ports on the local network.
 DEMO_ISSUER_PORTS: dict[int, int] = {460100: 8701, 460200: 8702, 460400: 8703}
 
@@ -83,6 +87,26 @@ class IssuerSettings(HpfSettings):
         description='days a certificate is valid: {"default": 90, "commercial-loan": 60, "460200": 90, '
         '"460200:rental": 30}; the most specific key wins',
     )
+    signing_algorithms: dict[int, str] = Field(
+        default_factory=dict, description="centre -> ed25519 | es256 | sm2, the algorithm of its new keys"
+    )
+    pdf_signers: dict[int, dict[str, Any]] = Field(
+        default_factory=dict, description="centre -> its PDF signer: pkcs12 or key+chain, passphrase_env, tsa_url"
+    )
+
+    def signing_algorithm_for(self, centre: int) -> Any:
+        """The COSE algorithm name of the centre's new signing keys: configured, else (local network
+        only) the demo centre's suite, else EdDSA."""
+        from issuer.keystore import algorithm_named
+
+        name = self.signing_algorithms.get(centre)
+        if name is None and self.local:
+            name = DEMO_SIGNING_ALGORITHMS.get(centre)
+        try:
+            return algorithm_named(name or "ed25519")
+        except ValueError as exc:
+            raise ConfigurationError(f"HPF_SIGNING_ALGORITHMS for centre {centre}: {exc}.",
+                                     message_zh=f"中心 {centre} 的 HPF_SIGNING_ALGORITHMS 设置错误。") from None
 
     def issuer_port(self, centre: int) -> int:
         """The port of the centre's service: configured, else 8701/8702/8703 for the demo centres."""

@@ -128,6 +128,7 @@ class CertificateStatus(enum.StrEnum):
 class KeyAlgorithm(enum.StrEnum):
     EDDSA = "EdDSA"
     ES256 = "ES256"
+    SM2 = "SM2"
 
 
 class Base(DeclarativeBase):

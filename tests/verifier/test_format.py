@@ -600,7 +600,7 @@ def _cose_parts(signed: SignedCertificate) -> list[Any]:
         lambda p: [cbor2.loads(p[0]), *p[1:]],  # protected header not a bstr
         lambda p: [p[0], [], p[2], p[3]],  # unprotected header not a map
         lambda p: [p[0], p[1], cbor2.loads(p[2]), p[3]],  # payload not a bstr
-        lambda p: [p[0], p[1], p[2], p[3][:63]],  # short signature
+        lambda p: [p[0], p[1], p[2], p[3] * 5],  # 320 bytes: longer than any signature (another length is BAD_SIGNATURE)
         lambda p: [cbor2.dumps({1: -8}), *p[1:]],  # no kid
         lambda p: [cbor2.dumps({1: -8, 4: b"\x01" * 8, 3: 0}), *p[1:]],  # extra protected label
         lambda p: [cbor2.dumps({1: -35, 4: b"\x01" * 8}), *p[1:]],  # ES384
