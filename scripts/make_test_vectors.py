@@ -1,7 +1,10 @@
 """Writes docs/test-vectors/*.json: HPF1 certificates and what a verifier must make of them.
 
 Deterministic: DEMO keys from fixed seeds, fixed content, ES256 signed per RFC 6979, so a rerun
-rewrites the same bytes (tests/verifier/test_format.py checks that). Rerun after a format change:
+rewrites the same bytes (tests/verifier/test_format.py checks that). SM2 signatures are randomised
+(the library draws k; GB/T 32918.2 has no deterministic variant), so for SM2 the script reuses the
+signature already in docs/test-vectors when it still verifies over the same bytes, and signs anew
+only what changed. Rerun after a format change:
 
     .venv/bin/python scripts/make_test_vectors.py
 
@@ -26,8 +29,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
+from verifier import sm2
 from verifier.errors import MalformedCertificate, UnsupportedVersion
 from verifier.format import (
+    ALGORITHMS,
     PREFIX,
     PROOF_LABEL,
     Algorithm,
@@ -60,6 +65,43 @@ def demo_p256_key() -> ec.EllipticCurvePrivateKey:
     """DEMO ONLY: a published P-256 key. Never register it on a real network."""
     seed = int.from_bytes(hashlib.sha256(b"hpf-trust DEMO P-256 key 1").digest(), "big")
     return ec.derive_private_key(seed % (_P256_ORDER - 1) + 1, ec.SECP256R1())
+
+
+#: DEMO ONLY: a published SM2 key pair (made once by GmSSL; the binding derives no public key from
+#: a seed). Never register it on a real network.
+_DEMO_SM2_PRIVATE = "41006b77df873f1f80cf67f6677d4c91eff45d5a24b671ebc6b79383fd899d78"
+_DEMO_SM2_PUBLIC = (
+    "043ab94dc08ba6b6183a4ae56dbacc3b6573a625a8f77fca7697be4e890543a6d4"
+    "8da7d2ebf65256ff317d0d6b9220068c3a3b8ffa33976807fef9d53526e03e37"
+)
+
+
+def demo_sm2_key() -> sm2.Sm2PrivateKey:
+    """DEMO ONLY: a published SM2 key. Never register it on a real network."""
+    return sm2.Sm2PrivateKey.from_bytes(bytes.fromhex(_DEMO_SM2_PRIVATE), bytes.fromhex(_DEMO_SM2_PUBLIC))
+
+
+def _previous_sm2_signatures() -> dict[bytes, bytes]:
+    """Sig_structure -> SM2 signature, from the SM2 vectors already written that still verify."""
+    found: dict[bytes, bytes] = {}
+    for path in sorted(VECTORS_DIR.glob("*.json")):
+        vector = json.loads(path.read_text(encoding="utf-8"))
+        if vector.get("algorithm") != "SM2" or vector["expected"]["decode"] != "ok":
+            continue
+        signed = decode(vector["hpf1"])
+        to_sign = cbor2.dumps(["Signature1", signed.protected, b"", signed.payload])
+        if sm2.verify(bytes.fromhex(vector["public_key"]), to_sign, signed.signature):
+            found[to_sign] = signed.signature
+    return found
+
+
+_SM2_SIGNATURES: dict[bytes, bytes] = {}
+
+
+def _sm2_signature(key: sm2.Sm2PrivateKey, to_sign: bytes) -> bytes:
+    if to_sign not in _SM2_SIGNATURES:
+        _SM2_SIGNATURES[to_sign] = key.sign(to_sign)
+    return _SM2_SIGNATURES[to_sign]
 
 
 def demo_certificate(**overrides: Any) -> Certificate:
@@ -95,14 +137,18 @@ def demo_certificate(**overrides: Any) -> Certificate:
 
 
 def _algorithm_of(key: PrivateKey) -> Algorithm:
+    if isinstance(key, sm2.Sm2PrivateKey):
+        return "SM2"
     return "EdDSA" if isinstance(key, Ed25519PrivateKey) else "ES256"
 
 
 def _sign_raw(payload: bytes, key: PrivateKey) -> tuple[bytes, bytes]:
     """Signs arbitrary payload bytes (even invalid ones) as an issuer would: (protected, signature)."""
-    alg = -8 if isinstance(key, Ed25519PrivateKey) else -7
+    alg = ALGORITHMS[_algorithm_of(key)]
     protected = cbor2.dumps({1: alg, 4: key_id_for(public_key_bytes(key))})
     to_sign = cbor2.dumps(["Signature1", protected, b"", payload])
+    if isinstance(key, sm2.Sm2PrivateKey):
+        return protected, _sm2_signature(key, to_sign)
     if isinstance(key, Ed25519PrivateKey):
         return protected, key.sign(to_sign)
     r, s = decode_dss_signature(key.sign(to_sign, ec.ECDSA(hashes.SHA256(), deterministic_signing=True)))
@@ -136,6 +182,7 @@ def _vector(
     expected: dict[str, Any] = {"decode": "ok", "signature": None, "digest": None, "proof_valid": None}
     certificate = None
     proof = None
+    claimed = None
     try:
         signed = decode(text)
     except (MalformedCertificate, UnsupportedVersion) as exc:
@@ -143,6 +190,7 @@ def _vector(
         if because.lower() not in str(exc).lower():
             raise AssertionError(f"{description!r} failed for another cause: {exc}") from exc
     else:
+        claimed = signed.algorithm
         digest = certificate_digest(signed)
         expected["signature"] = verify_signature(signed, public_key, algorithm)
         expected["digest"] = digest.hex()
@@ -161,7 +209,7 @@ def _vector(
     intended = (decode_as, signature, proof_valid)
     if (expected["decode"], expected["signature"], expected["proof_valid"]) != intended:
         raise AssertionError(f"{description!r}: expected {intended}, got {expected}")
-    return {
+    vector = {
         "description": description,
         "hpf1": text,
         "expected": expected,
@@ -171,15 +219,24 @@ def _vector(
         "certificate": certificate,
         "proof": proof,
     }
+    if claimed is not None and claimed != algorithm:  # algorithm confusion: the header lies
+        vector["claimed_algorithm"] = claimed
+    return vector
 
 
 def _signed(key: PrivateKey, **overrides: Any) -> SignedCertificate:
-    return sign(demo_certificate(**overrides), key, key_id_for(public_key_bytes(key)), _algorithm_of(key))
+    signed = sign(demo_certificate(**overrides), key, key_id_for(public_key_bytes(key)), _algorithm_of(key))
+    if isinstance(key, sm2.Sm2PrivateKey):
+        to_sign = cbor2.dumps(["Signature1", signed.protected, b"", signed.payload])
+        signed = replace(signed, signature=_sm2_signature(key, to_sign))
+    return signed
 
 
 def build_vectors() -> dict[str, dict[str, Any]]:
     """Every vector, by file name (without .json)."""
-    ed, p256 = demo_ed25519_key(), demo_p256_key()
+    ed, p256, gm = demo_ed25519_key(), demo_p256_key(), demo_sm2_key()
+    _SM2_SIGNATURES.clear()
+    _SM2_SIGNATURES.update(_previous_sm2_signatures())
 
     # A batch of three: two EdDSA certificates and one ES256, anchored under one root.
     batch = [
@@ -226,7 +283,26 @@ def build_vectors() -> dict[str, dict[str, Any]]:
     other = MerkleTree.build([hashlib.sha256(b"hpf-trust DEMO other %d" % i).digest() for i in range(3)])
     wrong_proof = replace(anchored[0], root_tag=other.root[:4], proof=tuple(other.proof(0)))
 
+    # The national suite: a batch of two SM2 certificates of centre 460400 (Danzhou).
+    sm2_batch = [
+        _signed(gm, number="460400-2026-00000007", centre_code=460400, id_masked="460400********1234"),
+        _signed(gm, number="460400-2026-00000008", centre_code=460400, id_masked="460400********567X",
+                name="陈静", purpose="rental", audience=None, supersedes="460400-2026-00000003",
+                subject_ref=hashlib.sha256(b"hpf-trust DEMO subject 3").digest()),
+    ]
+    sm2_tree = MerkleTree.build([certificate_digest(s) for s in sm2_batch])
+    sm2_anchored = [with_proof(s, sm2_tree.root, sm2_tree.proof(i)) for i, s in enumerate(sm2_batch)]
+    sm2_first = sm2_anchored[0]
+    sm2_proof_header = {PROOF_LABEL: [sm2_tree.root[:4], b"".join(sm2_tree.proof(0))]}
+    sm2_payload = cbor2.loads(sm2_first.payload)
+    sm2_payload[23] = 99_999_999  # balance
+    sm2_tampered = cbor2.dumps(sm2_payload, canonical=True)
+    # Algorithm confusion: an Ed25519 signature under a header that claims SM2.
+    confused_protected = cbor2.dumps({1: ALGORITHMS["SM2"], 4: key_id_for(public_key_bytes(ed))})
+    confused_signature = ed.sign(cbor2.dumps(["Signature1", confused_protected, b"", anchored[0].payload]))
+
     ok = {"signature": True, "proof_valid": True, "batch_root": tree.root}
+    sm2_ok = {"signature": True, "proof_valid": True, "batch_root": sm2_tree.root}
     malformed = {"decode_as": "MALFORMED"}
     unsupported = {"decode_as": "UNSUPPORTED_VERSION"}
     return {
@@ -297,6 +373,32 @@ def build_vectors() -> dict[str, dict[str, Any]]:
             "Decodes, but the signature fails and the proof no longer leads to the root.",
             _text_of(_cose(anchored[0].protected, proof_header, tampered, anchored[0].signature)),
             ed, signature=False, proof_valid=False, batch_root=tree.root,
+        ),
+        "valid-sm2": _vector(
+            "SM2 certificate (national suite: SM2 with SM3, default ID 1234567812345678; raw r||s; COSE alg "
+            "-65600), first of a batch of two, with its Merkle proof. Check with OpenSSL: docs/format.md.",
+            encode(sm2_first), gm, **sm2_ok,
+        ),
+        "valid-sm2-supersedes": _vector(
+            "SM2 certificate, second of the same batch: no audience, supersedes an earlier one.",
+            encode(sm2_anchored[1]), gm, **sm2_ok,
+        ),
+        "bad-signature-sm2-tampered-payload": _vector(
+            "SM2: the balance changed after signing; signature and proof are the original ones. "
+            "Decodes, but the SM2 signature fails and the proof no longer leads to the root.",
+            _text_of(_cose(sm2_first.protected, sm2_proof_header, sm2_tampered, sm2_first.signature)),
+            gm, signature=False, proof_valid=False, batch_root=sm2_tree.root,
+        ),
+        "bad-signature-sm2-wrong-length": _vector(
+            "SM2: the signature is 63 bytes (its last byte cut). Decodes; the signature fails (BAD_SIGNATURE).",
+            _text_of(_cose(sm2_first.protected, sm2_proof_header, sm2_first.payload, sm2_first.signature[:63])),
+            gm, signature=False, proof_valid=True, batch_root=sm2_tree.root,
+        ),
+        "bad-signature-algorithm-confusion": _vector(
+            "The header claims SM2 (-65600) but the signature is the Ed25519 key's, and that key is registered "
+            "as EdDSA: a verifier checks with the registered algorithm, so the signature fails.",
+            _text_of(_cose(confused_protected, {}, anchored[0].payload, confused_signature)),
+            ed, signature=False,
         ),
         "proof-invalid": _vector(
             "Genuine signature, but the proof (siblings and root tag) is another batch's certificate's: "

@@ -199,3 +199,22 @@ def test_hpf_trust_verifies_openssl_sm2_signatures(tmp_path: Path) -> None:
     assert signed.algorithm == "SM2"
     assert fmt.verify_signature(signed, public, "SM2")
     assert not fmt.verify_signature(signed, sm2.Sm2PrivateKey.generate().public_key_bytes(), "SM2")
+
+
+@needs_openssl
+@pytest.mark.parametrize("name,valid", [("valid-sm2", True), ("valid-sm2-supersedes", True),
+                                        ("bad-signature-sm2-tampered-payload", False)])
+def test_the_published_sm2_vectors_check_with_openssl(name: str, valid: bool, tmp_path: Path) -> None:
+    """The steps docs/format.md gives an outside party: decode, rebuild Sig_structure, convert
+    r ‖ s to DER, and let OpenSSL verify with the vector's public key."""
+    import json
+
+    vector = json.loads((Path(__file__).parents[2] / "docs" / "test-vectors" / f"{name}.json").read_text("utf-8"))
+    signed = fmt.decode(vector["hpf1"])
+    public = bytes.fromhex(vector["public_key"])
+    (tmp_path / "pub.pem").write_text(sm2.public_key_pem(public))
+    (tmp_path / "tbs").write_bytes(cbor2.dumps(["Signature1", signed.protected, b"", signed.payload]))
+    (tmp_path / "sig").write_bytes(_der(signed.signature))
+    r = _openssl("pkeyutl", "-verify", "-pubin", "-inkey", str(tmp_path / "pub.pem"), "-rawin", "-digest", "sm3",
+                 "-pkeyopt", DISTID, "-sigfile", str(tmp_path / "sig"), "-in", str(tmp_path / "tbs"))
+    assert (r.returncode == 0) is valid is vector["expected"]["signature"], r.stderr
