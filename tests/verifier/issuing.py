@@ -77,14 +77,15 @@ def make_certificate(w3: Web3, *, centre: int = 460100, **overrides: Any) -> fmt
 def issue(
     contracts: Contracts,
     certificates: list[fmt.Certificate],
-    key: Ed25519PrivateKey,
+    key: fmt.PrivateKey,
     kid: bytes,
     *,
     anchor_by: int | None = None,
     anchor: bool = True,
+    algorithm: fmt.Algorithm = "EdDSA",
 ) -> tuple[list[str], MerkleTree, list[fmt.SignedCertificate]]:
     """Sign, batch, anchor (by the certificates' centre unless `anchor_by`), attach proofs."""
-    signed = [fmt.sign(c, key, kid) for c in certificates]
+    signed = [fmt.sign(c, key, kid, algorithm) for c in certificates]
     digests = [fmt.certificate_digest(s) for s in signed]
     tree = MerkleTree.build(digests)
     if anchor:
