@@ -35,9 +35,8 @@ def centre_name(centre: int, centres: Callable[[], list[dict[str, Any]]] | None 
 
 
 def pdf_signer(centre: int, name: str, settings: IssuerSettings) -> Any:
-    """The centre's PDF-signing credentials (certificate, key, chain) under `settings.home/pki`,
-    issued by the DEMO CA on the local network."""
-    from issuer.pki import ensure_centre_certificate
+    """The centre's PDF-signing credentials (certificate, key, chain): its own (HPF_PDF_SIGNERS),
+    else, on the local network only, issued by the DEMO CA (issuer/pdf_signer.py)."""
+    from issuer.pdf_signer import load
 
-    return ensure_centre_certificate(settings.home / "pki", centre, name,
-                                     passphrase=settings.signing_key_passphrase())
+    return load(centre, name, settings)

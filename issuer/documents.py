@@ -1063,8 +1063,8 @@ def preload() -> None:
 
 
 def _sign(pdf: bytes, signer: Signer, certificate: fmt.Certificate, centre_name: str) -> bytes:
-    """PAdES B-B (ETSI.CAdES.detached, no timestamp), invisible signature field, signed at the
-    certificate's issued-at."""
+    """PAdES B-B (ETSI.CAdES.detached), invisible signature field, signed at the certificate's
+    issued-at; B-T (a signature timestamp) when the signer names an RFC 3161 authority."""
     from pyhanko.sign import fields, signers
 
     writer_cls, signer_cls = _pyhanko_classes()
@@ -1079,7 +1079,13 @@ def _sign(pdf: bytes, signer: Signer, certificate: fmt.Certificate, centre_name:
     )
     writer = writer_cls(io.BytesIO(pdf))
     writer.signing_time = when
-    pdf_signer = signer_cls(meta, signer=_pyhanko_signer(signer))
+    tsa_url = getattr(signer, "tsa_url", None)  # issuer.pdf_signer.CentreSigner: RFC 3161, PAdES B-T
+    timestamper = None
+    if tsa_url:
+        from pyhanko.sign.timestamps import HTTPTimeStamper
+
+        timestamper = HTTPTimeStamper(tsa_url)
+    pdf_signer = signer_cls(meta, signer=_pyhanko_signer(signer), timestamper=timestamper)
     pdf_signer.signing_time = when
     out = io.BytesIO()
     _run(pdf_signer.async_sign_pdf(writer, output=out, bytes_reserved=_SIGNATURE_BYTES))

@@ -194,16 +194,31 @@ def issue_all_command(
 
 @app.command("status", cls=_Command)
 def status_command(centre: Centre, json_out: JsonOut = False) -> None:
-    """Issuance status (签发状态): certificates by state, batches by state, the last anchored batch.
-    Also anchors whatever a crash left waiting."""
+    """Issuance status (签发状态): certificates by state, batches by state, the last anchored batch,
+    the signing key in use (`signing_key`: id, algorithm, public key, hex) and the PDF signer
+    (`pdf_signer`: its own certificate or the DEMO CA). Also anchors whatever a crash left waiting."""
     with _chain_errors(json_out):
         issuer = _open(centre)
         issuer.recover()
         status = issuer.status()
+        status["pdf_signer"] = _pdf_signer_status(centre)
     if json_out:
         print(json.dumps(status, ensure_ascii=False))
         return
     out.print_json(data=status)
+
+
+def _pdf_signer_status(centre: int) -> dict[str, Any]:
+    """Which certificate signs the centre's PDFs (its own, or the DEMO CA's), or why none can."""
+    from issuer.centres import centre_name, pdf_signer
+    from issuer.errors import HpfIssuerError
+    from issuer.pdf_signer import describe
+    from issuer.settings import get_issuer_settings
+
+    try:
+        return describe(pdf_signer(centre, centre_name(centre), get_issuer_settings()))
+    except HpfIssuerError as exc:
+        return {"source": None, "error": exc.message, "error_zh": exc.message_zh}
 
 
 @app.command("rotate-key", cls=_Command)
