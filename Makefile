@@ -7,6 +7,8 @@ PYTHON ?= python3
 VENV := .venv
 # `make bench BENCH_ACCOUNTS=10000` for a quicker run: at 100,000, OpenAttestation alone takes ~14 minutes.
 BENCH_ACCOUNTS ?= 100000
+# The national-suite comparison (scripts/bench_sm2.py): accounts per centre, half issued per setting.
+SM2_BENCH_ACCOUNTS ?= 40000
 BIN := $(VENV)/bin
 # Node 22 from npm (package "node") first on PATH: Hardhat 3 needs Node >= 22.13.
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
@@ -73,6 +75,7 @@ bench: bootstrap gas scripts/oa-bench/node_modules/.installed
 	@$(BIN)/python scripts/bench_verify.py
 	@$(BIN)/python scripts/bench_blacklist.py
 	@$(BIN)/python scripts/bench_issue.py --accounts $(BENCH_ACCOUNTS)
+	@$(BIN)/python scripts/bench_sm2.py --accounts $(SM2_BENCH_ACCOUNTS)
 
 clean:
 	rm -rf var/build var/hardhat .pytest_cache
