@@ -1,5 +1,7 @@
 """DEMO data for `make run`: each demo centre's database with invented employees who can log in
-to the portal with the DEMO password. Idempotent: a centre that has accounts is left alone.
+to the portal with the DEMO password, and its signing key in the centre's suite (460400 Danzhou
+signs with SM2/SM3, the others with Ed25519: docs/crypto.md). Idempotent: a centre that has
+accounts is left alone; a demo centre whose key is of another suite (older state) is rotated.
 
     python scripts/demo_setup.py            # set up what is missing
     python scripts/demo_setup.py logins     # print two demo logins (ID number, password)
@@ -43,6 +45,33 @@ def setup() -> None:
             engine.dispose()
 
 
+def signing_keys() -> None:
+    """Each demo centre's signing key registered, in the centre's demo suite."""
+    from issuer.issuance import open_issuer
+    from issuer.keys import admin_account, rotate
+    from node.bindings import Sender
+    from node.chain import connect
+    from node.deploy import load_contracts
+    from node.settings import get_settings
+
+    s = get_issuer_settings()
+    ns = get_settings()
+    for centre in DEMO_CENTRES:
+        wanted = s.signing_algorithm_for(centre.code)
+        issuer = open_issuer(centre.code)  # registers a first key of the centre's suite if it has none
+        try:
+            key = issuer.active_key()
+            if key.algorithm != wanted:
+                w3 = connect(ns)
+                contracts = load_contracts(w3, ns.deployment_file)
+                rotate(issuer.engine, centre.code, issuer.passphrase, contracts,
+                       Sender(w3, admin_account(ns, centre.code)), issuer.drain_key, algorithm=wanted)
+                key = issuer.active_key()
+            print(f"signing key {centre.code} {centre.name}: {key.algorithm} {key.key_id.hex()}")
+        finally:
+            issuer.close()
+
+
 def logins(centre: int = DEMO_CENTRES[0].code, n: int = 2) -> list[tuple[str, str]]:
     """n demo employees with deposits and an open account: (ID number, name)."""
     engine = make_engine(get_issuer_settings().database_url_for(centre))
@@ -65,3 +94,4 @@ if __name__ == "__main__":
             print(f"{id_number}  {DEMO_PASSWORD}  ({name})")
     else:
         setup()
+        signing_keys()
