@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import IntegrityError
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -46,3 +48,18 @@ def test_algorithm_names(name: str, expected: str) -> None:
     assert keystore.algorithm_named(name) == expected
     with pytest.raises(ValueError, match="ed25519, es256, sm2"):
         keystore.algorithm_named("rsa")
+
+
+def test_the_database_takes_sm2_keys_and_refuses_unknown_algorithms(engine: Engine) -> None:
+    """Migration 0003 widened the algorithm column's CHECK constraint to SM2, and no further."""
+    from issuer.db import SigningKey, session_scope
+
+    key = keystore.generate("SM2")
+    public = fmt.public_key_bytes(key)
+    with session_scope(engine) as s:
+        s.add(SigningKey(key_id=fmt.key_id_for(public), centre_code=460400, algorithm="SM2", public_key=public,
+                         encrypted_private_key=keystore.encrypt(key, b"p", fmt.key_id_for(public))))
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(text("INSERT INTO signing_keys (key_id, centre_code, algorithm, public_key, encrypted_private_key, "
+                          "created_at) VALUES (:k, 460400, 'RSA', :p, :p, CURRENT_TIMESTAMP)"),
+                     {"k": b"\x09" * 8, "p": b"\x01"})
