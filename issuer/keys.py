@@ -25,9 +25,9 @@ from datetime import datetime
 from eth_account.signers.local import LocalAccount
 from sqlalchemy import Engine, select
 
+from issuer import keystore
 from issuer.db import KeyAlgorithm, SigningKey, session_scope
 from issuer.db.models import utcnow
-from issuer import keystore
 from issuer.errors import EXIT_USAGE, ConfigurationError, HpfIssuerError
 from node.bindings import Contracts, Sender
 from node.bindings import KeyAlgorithm as ChainAlgorithm
@@ -38,7 +38,15 @@ from verifier import sm2
 
 MIN_GRACE = 1.5  # seconds; more than issuance._KEY_CHECK
 
-__all__ = ["ActiveKey", "MalformedPublicKey", "admin_account", "check_public_key", "ensure_signing_key", "load_active_key", "retire_key"]
+__all__ = [
+    "ActiveKey",
+    "MalformedPublicKey",
+    "admin_account",
+    "check_public_key",
+    "ensure_signing_key",
+    "load_active_key",
+    "retire_key",
+]
 
 _CHAIN_ALGORITHMS = {"EdDSA": ChainAlgorithm.EDDSA, "ES256": ChainAlgorithm.ES256, "SM2": ChainAlgorithm.SM2}
 
@@ -74,8 +82,8 @@ def admin_account(settings: Settings, centre: int) -> LocalAccount:
 
 def check_public_key(algorithm: fmt.Algorithm, public_key: bytes) -> bytes:
     """`public_key` if it is a well-formed key of `algorithm` as the chain stores it (Ed25519: 32
-    bytes; P-256 and SM2: the uncompressed point on the curve, 65 bytes); `MalformedPublicKey` otherwise.
-    Called before a registration is sent: the chain stores whatever bytes it is given."""
+    bytes; P-256 and SM2: the uncompressed point on the curve, 65 bytes); `MalformedPublicKey`
+    otherwise. Called before a registration is sent: the chain stores whatever bytes it is given."""
     try:
         if algorithm == "SM2":
             return sm2.check_public_key(public_key)
@@ -89,7 +97,7 @@ def check_public_key(algorithm: fmt.Algorithm, public_key: bytes) -> bytes:
         raise ValueError(f"not a {algorithm} public key of the registered form")
     except ValueError as exc:
         raise MalformedPublicKey(f"The {algorithm} public key {public_key.hex()[:20]}… is malformed: {exc}.",
-                       message_zh=f"{algorithm} 公钥格式错误，未登记。") from None
+                                 message_zh=f"{algorithm} 公钥格式错误，未登记。") from None
 
 
 def _decrypt(blob: bytes, passphrase: bytes, key_id: bytes) -> fmt.PrivateKey:
