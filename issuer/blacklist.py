@@ -24,12 +24,14 @@ from eth_account.signers.local import LocalAccount
 
 from issuer.errors import EXIT_USAGE, ConfigurationError, HpfIssuerError
 from issuer.ids import mask_id, normalise_id, subject_ref
+from issuer.quota import CheckQuota
 from node import accounts as demo
 from node.bindings import AccessPurpose, BlacklistReason, Contracts, EntryStatus, Sender
 from node.deploy import DeploymentRecord, load_contracts
 from node.errors import ContractError
 from node.indexer import EntryRecord, Indexer
 from node.settings import Settings
+
 from verifier.trace import TraceQueue
 
 YEAR = 365 * 24 * 3600
@@ -171,6 +173,7 @@ class BlacklistService:
         consortium_key: bytes,
         storage: Path,
         trace: TraceQueue | None,
+        quota: CheckQuota | None = None,
     ) -> None:
         self.centre = centre
         self.contracts = contracts
@@ -179,6 +182,7 @@ class BlacklistService:
         self.key = consortium_key
         self.storage = storage
         self.trace = trace
+        self.quota = quota
         self.w3 = contracts.blacklist.w3
 
     # --- writing ---
@@ -251,6 +255,8 @@ class BlacklistService:
     def check(self, id_number: str, *, direct: bool = False) -> CheckResult:
         """Every active entry of a person across all centres (recorded through AccessTrace)."""
         number = normalise_id(id_number)
+        if self.quota is not None:
+            self.quota.take(1)
         subject = subject_ref(self.key, number, normalised=True)
         head = self.w3.eth.block_number
         now = self._chain_time()
@@ -272,6 +278,8 @@ class BlacklistService:
         """Check every ID in a CSV (first column, or a column named id_number) and write a result
         CSV: id (masked), valid, listed, entries (centre:reason:expires). One index snapshot."""
         rows = _read_ids(ids_csv)
+        if self.quota is not None:
+            self.quota.take(sum(1 for raw in rows if _valid_id(raw)))
         indexed, head = self.sync()
         now = self._chain_time()
         active = self.indexer.active_entries_by_subject(now)
@@ -360,6 +368,14 @@ class BlacklistService:
         self.trace.flush_all()
 
 
+def _valid_id(raw: str) -> bool:
+    try:
+        normalise_id(raw)
+    except HpfIssuerError:
+        return False
+    return True
+
+
 def _read_ids(path: Path) -> list[str]:
     try:
         with path.open(newline="", encoding="utf-8-sig") as f:
@@ -398,8 +414,10 @@ def _explain_zh(exc: ContractError) -> str:
     return _ERRORS_ZH.get(exc.error, "区块链拒绝了该操作。")
 
 
-def open_service(settings: Settings, centre: int, consortium_key: bytes, *, trace: bool = True) -> BlacklistService:
-    """A BlacklistService for `centre` on the configured network."""
+def open_service(settings: Settings, centre: int, consortium_key: bytes, *, trace: bool = True,
+                 quota: int | None = None) -> BlacklistService:
+    """A BlacklistService for `centre` on the configured network, with its daily quota of by-ID
+    checks (`quota`, default the HPF_BLACKLIST_DAILY_QUOTA setting)."""
     from node.chain import connect  # noqa: PLC0415
 
     w3 = connect(settings)
@@ -411,9 +429,14 @@ def open_service(settings: Settings, centre: int, consortium_key: bytes, *, trac
     if trace:
         queue = TraceQueue(settings.home / "issuer" / f"trace-{centre}.sqlite", contracts.trace, operator,
                            batch_size=1000)
+    storage = settings.home / "issuer" / str(centre)
+    if quota is None:
+        from issuer.settings import get_issuer_settings  # noqa: PLC0415
+
+        quota = get_issuer_settings().blacklist_daily_quota
     return BlacklistService(centre=centre, contracts=contracts, operator=operator, indexer=indexer,
-                            consortium_key=consortium_key, storage=settings.home / "issuer" / str(centre),
-                            trace=queue)
+                            consortium_key=consortium_key, storage=storage, trace=queue,
+                            quota=CheckQuota(storage / "check-quota.sqlite", quota))
 
 
 def iter_subjects(key: bytes, ids: Iterable[str]) -> list[bytes]:

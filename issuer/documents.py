@@ -563,6 +563,10 @@ class _Row:
 
 
 def _rows(c: fmt.Certificate, extras: words.Extras) -> list[_Row]:
+    if not isinstance(c, fmt.Certificate):  # a minimal certificate (verifier/disclosure.py)
+        from issuer.minimal_rows import minimal_rows  # noqa: PLC0415
+
+        return minimal_rows(c, _Row, format_time)
     audience = words.audience_text(c.audience, extras.audience_name)
     rows = [
         _Row("section", title="职工及账户信息"),

@@ -305,9 +305,11 @@ _CERTIFICATES = Certificate.__table__
 def sign_certificates(
     key: ActiveKey, consortium_key: bytes, accounts: Sequence[AccountFacts | Account], numbers: Sequence[str],
     *, purpose: str, audience: int | None, issued_at: int, valid_until: int, supersedes: tuple[int, str] | None = None,
+    minimal: bool = False,
 ) -> list[dict[str, Any]]:
     """Certificate rows (status SIGNED, no batch yet) for the accounts, signed with `key`;
-    `supersedes` (row id, number) of the certificate a single new one replaces."""
+    `supersedes` (row id, number) of the certificate a single new one replaces; `minimal`: the
+    purpose's minimal certificate (verifier/disclosure.py) instead of the full one."""
     issued = datetime.fromtimestamp(issued_at, UTC)
     until = datetime.fromtimestamp(valid_until, UTC)
     requested = utcnow()
@@ -317,7 +319,12 @@ def sign_certificates(
         content = certificate_content(account, account_summary(account), number=number, purpose=purpose,
                                       audience=audience, issued_at=issued_at, valid_until=valid_until,
                                       subject=subject, supersedes=supersedes[1] if supersedes else None)
-        signed = fmt.sign(content, key.private_key, key.key_id, key.algorithm)
+        if minimal:
+            from verifier.disclosure import for_purpose  # noqa: PLC0415
+
+            signed = fmt.sign(for_purpose(content), key.private_key, key.key_id, key.algorithm)
+        else:
+            signed = fmt.sign(content, key.private_key, key.key_id, key.algorithm)
         rows.append({
             "centre_code": account.centre_code,
             "number": number,
@@ -492,7 +499,7 @@ class Issuer:
 
     def submit(
         self, *, account_id: int | None = None, id_number: str | None = None, purpose: str = "housing-loan",
-        audience: int | None = None, supersedes: tuple[int, str] | None = None,
+        audience: int | None = None, supersedes: tuple[int, str] | None = None, minimal: bool = False,
     ) -> int:
         """Sign and store one certificate (SIGNED, not yet batched); returns its row id. The
         batcher anchors it; `wait(id)` returns it complete. `supersedes`: (row id, number) of the
@@ -509,7 +516,7 @@ class Issuer:
         number = self._next_number(now)
         issued = int(now.timestamp())
         (values,) = sign_certificates(key, self.consortium_key, [account], [number], purpose=purpose,
-                                      audience=audience, issued_at=issued,
+                                      audience=audience, issued_at=issued, minimal=minimal,
                                       valid_until=issued + self.validity_seconds(purpose),
                                       supersedes=supersedes)
         # One writer at a time in this process: SQLite's busy handler sleeps in steps of up to
@@ -576,10 +583,11 @@ class Issuer:
 
     def request(
         self, *, account_id: int | None = None, id_number: str | None = None, purpose: str = "housing-loan",
-        audience: int | None = None, timeout: float = 30.0,
+        audience: int | None = None, timeout: float = 30.0, minimal: bool = False,
     ) -> IssuedCertificate:
         """Issue one certificate and return it complete with its proof."""
-        cert_id = self.submit(account_id=account_id, id_number=id_number, purpose=purpose, audience=audience)
+        cert_id = self.submit(account_id=account_id, id_number=id_number, purpose=purpose, audience=audience,
+                              minimal=minimal)
         return self.wait(cert_id, timeout=timeout)
 
     # --- the batcher ---

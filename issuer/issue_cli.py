@@ -1,6 +1,6 @@
 """Issuing, revoking and the centre's keys and service, for the centre's operators:
 
-    hpf issue --centre 460100 --id ID [--purpose P] [--audience INSTITUTION] --out cert.pdf|.png|.txt [--json]
+    hpf issue --centre 460100 --id ID [--purpose P] [--minimal] [--audience INSTITUTION] --out cert.pdf|.png|.txt [--json]
     hpf revoke --centre 460100 CERT_NUMBER --reason TEXT [--code issued-in-error] [--json]
     hpf issuer issue-all --centre 460100 [--purpose P] [--limit N] [--json]
     hpf issuer status --centre 460100 [--json]
@@ -107,16 +107,21 @@ def issue_command(
     audience: Annotated[
         int | None, typer.Option(metavar="INSTITUTION_ID", help="Only this lending institution may rely on it (指定机构).")
     ] = None,
+    minimal: Annotated[
+        bool, typer.Option("--minimal", help="The purpose's minimal certificate (最小披露): only the fields the "
+                           "purpose needs, plus signed statements such as 连续缴存满 12 个月; see docs/privacy.md.")
+    ] = False,
     json_out: JsonOut = False,
 ) -> None:
     """Issue a deposit certificate (出具缴存证明) for one employee: signed, anchored on chain in a
-    Merkle batch, written as PDF, PNG or text. --json prints the certificate's record."""
+    Merkle batch, written as PDF, PNG or text. --minimal issues the purpose's minimal certificate
+    (for housing-loan that is the full one). --json prints the certificate's record."""
     if out_path.suffix.lower() not in _OUT_SUFFIXES:
         _fail(f"--out must end in {', '.join(_OUT_SUFFIXES)}, not {out_path.name!r}.",
               "--out 须以 .pdf、.png 或 .txt 结尾。", EXIT_USAGE, json_out)
     with _chain_errors(json_out):
         issuer = _open(centre)
-        cert = issuer.request(id_number=id_number, purpose=purpose, audience=audience)
+        cert = issuer.request(id_number=id_number, purpose=purpose, audience=audience, minimal=minimal)
         assert cert.text is not None
         write_document(cert.text, cert.number, centre, out_path)
     if json_out:

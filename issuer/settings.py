@@ -7,6 +7,8 @@
 | database_url | `HPF_DATABASE_URL` or `DATABASE_URL` | a SQLite file per centre, `{home}/issuer/{centre}.sqlite` |
 | rpc_url | `HPF_RPC_URL` | unset = the local demo network |
 | consortium_key | `HPF_CONSORTIUM_KEY` | 64 hex digits; on the local network only, the DEMO key |
+| trace_keys | `HPF_TRACE_KEYS` | the consortium trace key's private halves (current and retired), 64 hex digits each, comma-separated; on the local network only, the DEMO key |
+| blacklist_daily_quota | `HPF_BLACKLIST_DAILY_QUOTA` | by-ID blacklist checks a centre may make per UTC day (default 200) |
 | key_passphrase | `HPF_KEY_PASSPHRASE` | encrypts signing keys; on the local network only, the DEMO passphrase |
 | issuer_host | `HPF_ISSUER_HOST` | `127.0.0.1` |
 | issuer_ports | `HPF_ISSUER_PORTS` | JSON `{"centre": port}`; default 8701 Haikou, 8702 Sanya, 8703 Danzhou, else 8700 |
@@ -74,6 +76,9 @@ class IssuerSettings(HpfSettings):
         default=None, description="hex, 32 bytes, shared by member centres"
     )
     key_passphrase: SecretStr | None = Field(default=None, description="encrypts the centre's signing keys")
+    trace_keys: SecretStr | None = Field(
+        default=None, description="hex X25519 private keys of the consortium trace key, comma-separated")
+    blacklist_daily_quota: int = Field(default=200, ge=0, description="by-ID blacklist checks per UTC day")
     issuer_host: str = Field(default="127.0.0.1", description="where `hpf issuer serve` listens")
     issuer_ports: dict[int, int] = Field(default_factory=dict, description="centre -> port of its service")
     staff_keys: dict[str, int] = Field(
@@ -173,6 +178,33 @@ class IssuerSettings(HpfSettings):
                 message_zh=f"HPF_CONSORTIUM_KEY 长度为{len(key)}字节；联盟密钥应为32字节（64位十六进制）。",
             )
         return key
+
+    def trace_private_keys(self) -> list[bytes]:
+        """The consortium trace key's private halves this centre holds (docs/privacy.md)."""
+        if self.trace_keys is None or not self.trace_keys.get_secret_value().strip():
+            if self.local:
+                from node.sealing import DEMO_TRACE_PRIVATE_KEY  # noqa: PLC0415
+
+                return [DEMO_TRACE_PRIVATE_KEY]
+            raise ConfigurationError(
+                "HPF_TRACE_KEYS is not set: reading the access trace needs the consortium trace key's "
+                "private half (64 hex digits), shared by the member centres.",
+                message_zh="未设置 HPF_TRACE_KEYS：读取查询记录需要成员中心共享的联盟记录密钥私钥（64位十六进制）。",
+            )
+        keys = []
+        for part in self.trace_keys.get_secret_value().split(","):
+            text = part.strip().removeprefix("0x")
+            try:
+                key = bytes.fromhex(text)
+            except ValueError:
+                key = b""
+            if len(key) != 32:
+                raise ConfigurationError(
+                    "HPF_TRACE_KEYS must be 32-byte keys as 64 hex digits, separated by commas.",
+                    message_zh="HPF_TRACE_KEYS 应为以逗号分隔的32字节密钥（每个64位十六进制）。",
+                )
+            keys.append(key)
+        return keys
 
     def signing_key_passphrase(self) -> bytes:
         """The passphrase that encrypts signing keys, or a `ConfigurationError` off the demo network."""

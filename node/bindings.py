@@ -486,24 +486,39 @@ class AccessRecordFields:
     recorder: int
     purpose: AccessPurpose
     recorded_at: int
+    key_version: int
 
 
 def unpack_access_record(record: int) -> AccessRecordFields:
     """The fields packed in the `record` word of AccessTrace's AccessRecorded event."""
     return AccessRecordFields(
-        recorder=(record >> 72) & 0xFFFFFFFF, purpose=AccessPurpose((record >> 64) & 0xFF), recorded_at=record & (2**64 - 1)
+        recorder=(record >> 72) & 0xFFFFFFFF, purpose=AccessPurpose((record >> 64) & 0xFF),
+        recorded_at=record & (2**64 - 1), key_version=(record >> 104) & 0xFFFF,
     )
 
 
 class AccessTraceBinding(_Binding):
     contract_name = "AccessTrace"
 
+    def trace_key(self) -> tuple[int, bytes]:
+        """(version, X25519 public key) that new records are sealed to."""
+        version, key = self._call(self.contract.functions.traceKey())
+        return int(version), bytes(key)
+
+    def seal(self, records: list[tuple[bytes, AccessPurpose]]) -> tuple[bytes, bytes]:
+        """The `record` arguments for plain references: each sealed to the current trace key."""
+        from node.sealing import seal  # noqa: PLC0415
+
+        version, key = self.trace_key()
+        sealed = b"".join(seal(key, r, purpose=int(p), key_version=version) for r, p in records)
+        return sealed, bytes(int(p) for _, p in records)
+
     def record(
         self, sender: Sender, records: list[tuple[bytes, AccessPurpose]], *, wait: bool = True
     ) -> Any:
-        refs = [r for r, _ in records]
-        purposes = bytes(int(p) for _, p in records)
-        return sender.send(self.contract.functions.record(refs, purposes), wait=wait)
+        """Records accesses to plain 32-byte references; they go on chain sealed (node/sealing.py)."""
+        sealed, purposes = self.seal(records)
+        return sender.send(self.contract.functions.record(sealed, purposes), wait=wait)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from node.bindings import Contracts, Sender
 from node.compiler import CONTRACT_NAMES, compile_contracts, source_hash
 from node.errors import ConfigError, DeploymentMissing, TransactionFailed
 from node.log import get_logger
+from node.sealing import DEMO_TRACE_PRIVATE_KEY, trace_public_key
 
 log = get_logger("hpf.deploy")
 
@@ -54,6 +55,8 @@ class Genesis:
     institutions: tuple[GenesisInstitution, ...] = ()
     blacklist_min_duration: int = BLACKLIST_MIN_DURATION
     blacklist_max_duration: int = BLACKLIST_MAX_DURATION
+    #: The X25519 public key access records are sealed to (docs/privacy.md); DEMO key by default.
+    trace_key: bytes = field(default_factory=lambda: trace_public_key(DEMO_TRACE_PRIVATE_KEY))
 
     @classmethod
     def from_file(cls, path: Path) -> Genesis:
@@ -64,6 +67,7 @@ class Genesis:
                 threshold=int(raw["threshold"]),
                 proposal_lifetime=int(raw.get("proposal_lifetime", demo.DEMO_PROPOSAL_LIFETIME)),
                 institutions=tuple(GenesisInstitution(**i) for i in raw.get("institutions", [])),
+                **({"trace_key": bytes.fromhex(str(raw["trace_key"]).removeprefix("0x"))} if "trace_key" in raw else {}),
             )
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ConfigError(f"The genesis file {path} is not valid: {exc}.") from exc
@@ -191,7 +195,7 @@ def deploy_contracts(w3: Web3, deployer: LocalAccount, genesis: Genesis) -> Depl
     contracts["Blacklist"] = _deploy_one(
         w3, sender, "Blacklist", consortium.address, genesis.blacklist_min_duration, genesis.blacklist_max_duration
     )
-    contracts["AccessTrace"] = _deploy_one(w3, sender, "AccessTrace", consortium.address)
+    contracts["AccessTrace"] = _deploy_one(w3, sender, "AccessTrace", consortium.address, genesis.trace_key)
     return DeploymentRecord(
         chain_id=w3.eth.chain_id, source_hash=source_hash(), deployed_at=int(time.time()), contracts=contracts
     )

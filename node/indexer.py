@@ -52,10 +52,13 @@ CREATE TABLE IF NOT EXISTS blacklist (
     status INTEGER NOT NULL, listed_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, case_hash BLOB NOT NULL,
     lifted_by INTEGER, lift_reason TEXT, block INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS blacklist_subject ON blacklist (subject);
-CREATE TABLE IF NOT EXISTS accesses (
-    block INTEGER NOT NULL, log_index INTEGER NOT NULL, ref BLOB NOT NULL, recorder INTEGER NOT NULL,
-    purpose INTEGER NOT NULL, recorded_at INTEGER NOT NULL, tx BLOB NOT NULL, PRIMARY KEY (block, log_index));
-CREATE INDEX IF NOT EXISTS accesses_ref ON accesses (ref);
+CREATE TABLE IF NOT EXISTS access_records (
+    block INTEGER NOT NULL, log_index INTEGER NOT NULL, recorder INTEGER NOT NULL, purpose INTEGER NOT NULL,
+    recorded_at INTEGER NOT NULL, key_version INTEGER NOT NULL, sealed BLOB NOT NULL, tx BLOB NOT NULL,
+    ref BLOB, opened INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (block, log_index));
+CREATE INDEX IF NOT EXISTS access_records_ref ON access_records (ref);
+CREATE INDEX IF NOT EXISTS access_records_unopened ON access_records (opened);
+CREATE TABLE IF NOT EXISTS trace_keys (version INTEGER PRIMARY KEY, public_key BLOB NOT NULL, block INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS proposals (
     id INTEGER PRIMARY KEY, proposer INTEGER NOT NULL, target TEXT NOT NULL, data BLOB NOT NULL,
     expires_at INTEGER NOT NULL, approvals INTEGER NOT NULL, executed INTEGER NOT NULL);
@@ -143,8 +146,8 @@ class Indexer:
                 db.execute("INSERT INTO meta VALUES ('consortium', ?)", (self.addresses["Consortium"],))
             elif stored[0] != self.addresses["Consortium"]:
                 # Another deployment: start over rather than mix two chains' facts.
-                for table in ("centres", "institutions", "keys", "batches", "revocations", "blacklist", "accesses",
-                              "proposals"):
+                for table in ("centres", "institutions", "keys", "batches", "revocations", "blacklist", "access_records",
+                              "trace_keys", "proposals"):
                     db.execute(f"DELETE FROM {table}")  # noqa: S608 — fixed table names
                 db.execute("DELETE FROM meta")
                 db.execute("INSERT INTO meta VALUES ('consortium', ?)", (self.addresses["Consortium"],))
@@ -205,6 +208,7 @@ class Indexer:
             "EntryAppealed": _on_entry_status(EntryStatus.UNDER_APPEAL),
             "EntryConfirmed": _on_entry_status(EntryStatus.LISTED),
             "AccessRecorded": _on_access_recorded,
+            "TraceKeyChanged": _on_trace_key_changed,
         }
         table: dict[tuple[str, bytes], tuple[dict[str, Any], Handler]] = {}
         artifacts = compile_contracts()
@@ -354,9 +358,48 @@ class Indexer:
         ).fetchone()
         return _entry(r) if r else None
 
-    def accesses_to(self, ref: bytes) -> list[AccessRecord]:
+    def trace_key_versions(self, private_keys: list[bytes]) -> dict[int, bytes]:
+        """Which trace key versions (as indexed from TraceKeyChanged) these private keys open."""
+        from node.sealing import trace_public_key  # noqa: PLC0415
+
+        mine = {trace_public_key(k): k for k in private_keys}
+        rows = self._conn().execute("SELECT version, public_key FROM trace_keys").fetchall()
+        return {int(v): mine[bytes(pk)] for v, pk in rows if bytes(pk) in mine}
+
+    def open_accesses(self, trace_keys: dict[int, bytes]) -> int:
+        """Unseal the access records this holder of the trace key's private halves can read
+        (`trace_keys`: key version → 32-byte X25519 private key) and keep their references for
+        `accesses_to`. Each record is tried once per call that has its key version; returns how
+        many were opened. Only member centres hold these keys (docs/privacy.md)."""
+        from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey  # noqa: PLC0415
+
+        from node.sealing import open_sealed  # noqa: PLC0415
+
+        keys = {v: X25519PrivateKey.from_private_bytes(k) for v, k in trace_keys.items()}
+        if not keys:
+            return 0
+        marks = ",".join("?" * len(keys))
         rows = self._conn().execute(
-            "SELECT ref, recorder, purpose, recorded_at, block, tx FROM accesses WHERE ref=? ORDER BY block, log_index",
+            f"SELECT block, log_index, purpose, key_version, sealed FROM access_records "  # noqa: S608
+            f"WHERE opened = 0 AND key_version IN ({marks})", tuple(keys)).fetchall()
+        done: list[tuple[bytes | None, int, int, int]] = []
+        for block, log_index, purpose, version, sealed in rows:
+            ref = open_sealed(keys[version], bytes(sealed), purpose=purpose, key_version=version)
+            # 1 opened, 2 not sealed to our key (a recorder to ask about, see docs/privacy.md)
+            done.append((ref, 1 if ref is not None else 2, block, log_index))
+        with self._tx() as db:
+            db.executemany("UPDATE access_records SET ref=?, opened=? WHERE block=? AND log_index=?", done)
+        return sum(1 for d in done if d[1] == 1)
+
+    def unreadable_accesses(self) -> int:
+        """Records tried with the right key version that did not open: not sealed as required."""
+        return int(self._conn().execute("SELECT count(*) FROM access_records WHERE opened = 2").fetchone()[0])
+
+    def accesses_to(self, ref: bytes) -> list[AccessRecord]:
+        """The opened access records of `ref` (see `open_accesses`), oldest first."""
+        rows = self._conn().execute(
+            "SELECT ref, recorder, purpose, recorded_at, block, tx FROM access_records WHERE ref=? "
+            "ORDER BY block, log_index",
             (ref,),
         ).fetchall()
         return [
@@ -364,7 +407,7 @@ class Indexer:
         ]
 
     def count(self, table: str) -> int:
-        if table not in {"centres", "institutions", "keys", "batches", "revocations", "blacklist", "accesses",
+        if table not in {"centres", "institutions", "keys", "batches", "revocations", "blacklist", "access_records",
                          "proposals"}:
             raise ValueError(table)
         return int(self._conn().execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # noqa: S608
@@ -478,7 +521,13 @@ def _on_entry_status(status: EntryStatus) -> Handler:
 
 def _on_access_recorded(db: sqlite3.Connection, a: dict[str, Any], ctx: dict[str, Any], t: int) -> None:
     f = unpack_access_record(int(a["record"]))
+    sealed = bytes(a["enc"]) + bytes(a["ciphertext"]) + bytes(a["tag"])
     db.execute(
-        "INSERT OR REPLACE INTO accesses VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (ctx["block"], ctx["log_index"], bytes(a["ref"]), f.recorder, int(f.purpose), f.recorded_at, ctx["tx"]),
+        "INSERT OR REPLACE INTO access_records (block, log_index, recorder, purpose, recorded_at, key_version, "
+        "sealed, tx) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (ctx["block"], ctx["log_index"], f.recorder, int(f.purpose), f.recorded_at, f.key_version, sealed, ctx["tx"]),
     )
+
+
+def _on_trace_key_changed(db: sqlite3.Connection, a: dict[str, Any], ctx: dict[str, Any], t: int) -> None:
+    db.execute("INSERT OR REPLACE INTO trace_keys VALUES (?, ?, ?)", (a["version"], bytes(a["publicKey"]), ctx["block"]))

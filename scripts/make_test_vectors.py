@@ -30,9 +30,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 from verifier import sm2
+from verifier.disclosure import make_minimal
 from verifier.errors import MalformedCertificate, UnsupportedVersion
 from verifier.format import (
     ALGORITHMS,
+    DISCLOSURES_LABEL,
     PREFIX,
     PROOF_LABEL,
     Algorithm,
@@ -181,6 +183,7 @@ def _vector(
     algorithm = _algorithm_of(key)
     expected: dict[str, Any] = {"decode": "ok", "signature": None, "digest": None, "proof_valid": None}
     certificate = None
+    claims: list[dict[str, Any]] = []
     proof = None
     claimed = None
     try:
@@ -206,6 +209,7 @@ def _vector(
                 "root": batch_root.hex(),
             }
         certificate = signed.certificate.to_json()
+        claims = [c.to_json() for c in getattr(signed.certificate, "claims", ())]
     intended = (decode_as, signature, proof_valid)
     if (expected["decode"], expected["signature"], expected["proof_valid"]) != intended:
         raise AssertionError(f"{description!r}: expected {intended}, got {expected}")
@@ -221,6 +225,8 @@ def _vector(
     }
     if claimed is not None and claimed != algorithm:  # algorithm confusion: the header lies
         vector["claimed_algorithm"] = claimed
+    if claims:  # a minimal certificate's signed statements (verify --json lists them as "claims")
+        vector["claims"] = claims
     return vector
 
 
@@ -230,6 +236,12 @@ def _signed(key: PrivateKey, **overrides: Any) -> SignedCertificate:
         to_sign = cbor2.dumps(["Signature1", signed.protected, b"", signed.payload])
         signed = replace(signed, signature=_sm2_signature(key, to_sign))
     return signed
+
+
+def _with_clear(payload: bytes, changes: dict[int, Any]) -> bytes:
+    values = cbor2.loads(payload)
+    values.update(changes)
+    return cbor2.dumps(values, canonical=True)
 
 
 def build_vectors() -> dict[str, dict[str, Any]]:
@@ -300,6 +312,28 @@ def build_vectors() -> dict[str, dict[str, Any]]:
     # Algorithm confusion: an Ed25519 signature under a header that claims SM2.
     confused_protected = cbor2.dumps({1: ALGORITHMS["SM2"], 4: key_id_for(public_key_bytes(ed))})
     confused_signature = ed.sign(cbor2.dumps(["Signature1", confused_protected, b"", anchored[0].payload]))
+    # Minimal certificates (payload version 2, verifier/disclosure.py), salts from a fixed seed.
+    counter = iter(range(10_000))
+
+    def demo_salt(n: int) -> bytes:
+        return hashlib.sha256(b"hpf-trust DEMO salt %d" % next(counter)).digest()[:n]
+
+    rental = make_minimal(demo_certificate(number="460100-2026-00000127", purpose="rental", audience=None),
+                          salt=demo_salt)
+    minimal = sign(rental, ed, key_id_for(public_key_bytes(ed)), "EdDSA")
+    minimal_root = MerkleTree.build([certificate_digest(minimal)]).root
+    minimal = with_proof(minimal, minimal_root, [])
+    withheld = replace(minimal, certificate=rental.without(["account_status"]))
+
+    def minimal_with(index: int, salt: bytes | None = None, value: Any = None) -> str:
+        """The minimal certificate with its `index`-th disclosure's salt or value replaced."""
+        disclosures = list(rental.disclosures)
+        item = cbor2.loads(disclosures[index])
+        item[0] = salt if salt is not None else item[0]
+        item[2] = value if value is not None else item[2]
+        disclosures[index] = cbor2.dumps(item, canonical=True)
+        header = {PROOF_LABEL: [minimal_root[:4], b""], DISCLOSURES_LABEL: disclosures}
+        return _text_of(_cose(minimal.protected, header, minimal.payload, minimal.signature))
 
     ok = {"signature": True, "proof_valid": True, "batch_root": tree.root}
     sm2_ok = {"signature": True, "proof_valid": True, "batch_root": sm2_tree.root}
@@ -360,9 +394,10 @@ def build_vectors() -> dict[str, dict[str, Any]]:
             signed_text(cbor2.dumps({k: v for k, v in payload_map.items() if k != 10})), ed,
             because="'subject_ref'", **malformed,
         ),
-        "unsupported-version-payload-2": _vector(
-            "Correctly signed, but the payload's schema version (key 0) is 2.",
-            signed_text(payload_with({0: 2})), ed, because="schema version 2", **unsupported,
+        "unsupported-version-payload-3": _vector(
+            "Correctly signed, but the payload's schema version (key 0) is 3 (1 is the full certificate, "
+            "2 the minimal one).",
+            signed_text(payload_with({0: 3})), ed, because="schema version 3", **unsupported,
         ),
         "unsupported-version-prefix-hpf2": _vector(
             "A valid certificate's text under the prefix 'HPF2:'.", "HPF2:" + valid_text[len(PREFIX):], ed,
@@ -399,6 +434,31 @@ def build_vectors() -> dict[str, dict[str, Any]]:
             "as EdDSA: a verifier checks with the registered algorithm, so the signature fails.",
             _text_of(_cose(confused_protected, {}, anchored[0].payload, confused_signature)),
             ed, signature=False,
+        ),
+        "valid-minimal-rental": _vector(
+            "A minimal certificate for renting (payload version 2): name and account status disclosed "
+            "with their salts, the other fields withheld behind one salted digest, two signed threshold "
+            "statements; a batch of one.",
+            encode(minimal), ed, **{**ok, "batch_root": minimal_root},
+        ),
+        "valid-minimal-withheld-by-holder": _vector(
+            "The same signed minimal certificate with the account status's disclosure removed by the "
+            "holder: same digest, still valid, the status is not shown.",
+            encode(withheld), ed, **{**ok, "batch_root": minimal_root},
+        ),
+        "bad-signature-minimal-salt": _vector(
+            "The minimal certificate with a disclosed field's salt changed: its digest is not among the "
+            "signed ones, so the signature check fails (BAD_SIGNATURE) and the field is not shown.",
+            minimal_with(0, salt=b"\x00" * 8), ed, signature=False, proof_valid=True, batch_root=minimal_root,
+        ),
+        "bad-signature-minimal-value": _vector(
+            "The minimal certificate with the disclosed name changed (salt kept): BAD_SIGNATURE, not shown.",
+            minimal_with(0, value="李四"), ed, signature=False, proof_valid=True, batch_root=minimal_root,
+        ),
+        "malformed-minimal-field-in-clear": _vector(
+            "A signed minimal payload (version 2) that also carries the balance in clear: a minimal "
+            "certificate holds withholdable fields only as disclosures.",
+            signed_text(_with_clear(minimal.payload, {23: 1})), ed, because="in clear", **malformed,
         ),
         "proof-invalid": _vector(
             "Genuine signature, but the proof (siblings and root tag) is another batch's certificate's: "

@@ -20,7 +20,7 @@ import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
-from typing import Any, Literal, NoReturn, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, NoReturn, TypeAlias
 
 import cbor2
 from cryptography.exceptions import InvalidSignature
@@ -34,6 +34,9 @@ from verifier import sm2
 from verifier.b45 import b45decode, b45encode
 from verifier.errors import MalformedCertificate, UnsupportedVersion
 from verifier.merkle import MAX_BATCH_SIZE, MAX_PROOF_DEPTH, root_from_proof
+
+if TYPE_CHECKING:
+    from verifier.disclosure import MinimalCertificate
 
 __all__ = [
     "ACCOUNT_STATUSES",
@@ -69,6 +72,7 @@ __all__ = [
 
 PREFIX = "HPF1:"
 PAYLOAD_VERSION = 1
+MINIMAL_PAYLOAD_VERSION = 2  # a minimal certificate (verifier/disclosure.py)
 DIGEST_DOMAIN = b"HPF1:digest:"
 
 Algorithm: TypeAlias = Literal["EdDSA", "ES256", "SM2"]
@@ -98,6 +102,7 @@ _PURPOSE_BY_WIRE = {wire: code for code, (wire, _) in PURPOSES.items()}
 _HEADER_ALG = 1
 _HEADER_KID = 4
 PROOF_LABEL = -65537
+DISCLOSURES_LABEL = -65538  # a minimal certificate's disclosed fields (verifier/disclosure.py)
 _COSE_SIGN1_TAG = b"\xd2"  # CBOR tag 18 in its one-byte form
 
 # Limits: a QR code holds at most 4,296 alphanumeric characters, so anything longer is not ours.
@@ -328,7 +333,9 @@ def _from_wire(name: str, value: object) -> object:
     return value
 
 
-def _encode_payload(c: Certificate) -> bytes:
+def _encode_payload(c: Certificate | MinimalCertificate) -> bytes:
+    if not isinstance(c, Certificate):  # payload version 2 (verifier/disclosure.py)
+        return c.encode_payload()
     payload: dict[int, object] = {_VERSION_KEY: PAYLOAD_VERSION}
     for name, key in PAYLOAD_KEYS.items():
         value = getattr(c, name)
@@ -337,7 +344,7 @@ def _encode_payload(c: Certificate) -> bytes:
     return cbor2.dumps(payload, canonical=True)
 
 
-def _decode_payload(data: bytes) -> Certificate:
+def _decode_payload(data: bytes, disclosures: tuple[bytes, ...] = ()) -> Certificate | MinimalCertificate:
     payload = _cbor_loads(data, "payload")
     if not isinstance(payload, dict):
         _malformed("The payload is not a CBOR map.")
@@ -348,10 +355,17 @@ def _decode_payload(data: bytes) -> Certificate:
     version = payload[_VERSION_KEY]
     if type(version) is not int:
         _malformed("The payload's schema version (key 0) is not an integer.")
+    if version == MINIMAL_PAYLOAD_VERSION:
+        from verifier.disclosure import decode_minimal  # noqa: PLC0415 - it builds on this module
+
+        return decode_minimal(payload, disclosures)
     if version != PAYLOAD_VERSION:
         raise UnsupportedVersion(
-            f"The payload has schema version {version}; this verifier reads version {PAYLOAD_VERSION}."
+            f"The payload has schema version {version}; this verifier reads versions {PAYLOAD_VERSION} "
+            f"and {MINIMAL_PAYLOAD_VERSION}."
         )
+    if disclosures:
+        _malformed("A full (version 1) certificate carries no disclosures.")
     unknown = sorted(k for k in payload if k != _VERSION_KEY and k not in _FIELD_BY_KEY)
     if unknown:
         _malformed(f"The payload has unknown key {unknown[0]}.")
@@ -379,7 +393,7 @@ class SignedCertificate:
     bytes) and the siblings. Until the batch is anchored there is no proof: root_tag is None and
     proof is (). The root itself is `computed_root(signed)`."""
 
-    certificate: Certificate
+    certificate: Certificate | MinimalCertificate
     algorithm: Algorithm
     key_id: bytes
     protected: bytes
@@ -449,7 +463,7 @@ def public_key_bytes(private_key: PrivateKey) -> bytes:
 
 
 def sign(
-    certificate: Certificate, private_key: PrivateKey, key_id: bytes, algorithm: Algorithm = "EdDSA"
+    certificate: Certificate | MinimalCertificate, private_key: PrivateKey, key_id: bytes, algorithm: Algorithm = "EdDSA"
 ) -> SignedCertificate:
     """Signs the certificate (COSE_Sign1, no proof yet). ES256 signatures are deterministic
     (RFC 6979) and encoded as raw r ‖ s, 32 bytes each, as COSE requires; SM2 signatures are raw
@@ -517,6 +531,8 @@ def verify_signature(signed: SignedCertificate, public_key: bytes, algorithm: Al
         raise ValueError(f"unknown algorithm {algorithm!r}; use one of {', '.join(ALGORITHMS)}")
     if signed.algorithm != algorithm or len(signed.signature) != _SIGNATURE_LENGTH:
         return False
+    if getattr(signed.certificate, "mismatched", 0):  # a disclosed field not covered by the signature
+        return False
     to_sign = _sig_structure(signed.protected, signed.payload)
     if algorithm == "SM2":
         return sm2.verify(bytes(public_key), to_sign, signed.signature)
@@ -548,6 +564,8 @@ def to_cose(signed: SignedCertificate) -> bytes:
     unprotected: dict[int, object] = {}
     if signed.root_tag is not None:
         unprotected[PROOF_LABEL] = [signed.root_tag, b"".join(signed.proof)]
+    if getattr(signed.certificate, "disclosures", ()):
+        unprotected[DISCLOSURES_LABEL] = list(signed.certificate.disclosures)  # type: ignore[union-attr]
     return _COSE_SIGN1_TAG + cbor2.dumps(
         [signed.protected, unprotected, signed.payload, signed.signature], canonical=True
     )
@@ -626,9 +644,9 @@ def from_cose(cose: bytes) -> SignedCertificate:
         _malformed(f"The signature is {len(signature)} bytes, more than {_MAX_SIGNATURE_LENGTH}.")
     # 5. Headers.
     algorithm, key_id = _decode_protected(protected)
-    root_tag, proof = _decode_unprotected(unprotected)
-    # 6. Payload.
-    certificate = _decode_payload(payload)
+    root_tag, proof, disclosures = _decode_unprotected(unprotected)
+    # 6. Payload (and, in a minimal certificate, the disclosures).
+    certificate = _decode_payload(payload, disclosures)
     return SignedCertificate(
         certificate=certificate,
         algorithm=algorithm,
@@ -656,11 +674,18 @@ def _decode_protected(data: bytes) -> tuple[Algorithm, bytes]:
     return name, kid
 
 
-def _decode_unprotected(header: dict[Any, Any]) -> tuple[bytes | None, tuple[bytes, ...]]:
-    if any(type(k) is not int or k != PROOF_LABEL for k in header):
-        _malformed(f"The unprotected header may hold only the Merkle proof ({PROOF_LABEL}).")
+def _decode_unprotected(header: dict[Any, Any]) -> tuple[bytes | None, tuple[bytes, ...], tuple[bytes, ...]]:
+    if any(type(k) is not int or k not in (PROOF_LABEL, DISCLOSURES_LABEL) for k in header):
+        _malformed(f"The unprotected header may hold only the Merkle proof ({PROOF_LABEL}) "
+                   f"and disclosures ({DISCLOSURES_LABEL}).")
+    disclosures: tuple[bytes, ...] = ()
+    if DISCLOSURES_LABEL in header:
+        value = header[DISCLOSURES_LABEL]
+        if not (isinstance(value, list) and value and all(type(v) is bytes for v in value)):
+            _malformed("The disclosures are not a non-empty list of byte strings.")
+        disclosures = tuple(value)
     if PROOF_LABEL not in header:
-        return None, ()
+        return None, (), disclosures
     value = header[PROOF_LABEL]
     if not (isinstance(value, list) and len(value) == 2 and all(type(v) is bytes for v in value)):
         _malformed("The Merkle proof is not [root tag, siblings] (two byte strings).")
@@ -672,7 +697,7 @@ def _decode_unprotected(header: dict[Any, Any]) -> tuple[bytes | None, tuple[byt
     if len(siblings) > MAX_PROOF_DEPTH * _HASH_LENGTH:
         depth = f"{MAX_PROOF_DEPTH} (batches hold {MAX_BATCH_SIZE} at most)"
         _malformed(f"The Merkle proof is deeper than {depth}.")
-    return root_tag, tuple(siblings[i : i + _HASH_LENGTH] for i in range(0, len(siblings), _HASH_LENGTH))
+    return root_tag, tuple(siblings[i : i + _HASH_LENGTH] for i in range(0, len(siblings), _HASH_LENGTH)), disclosures
 
 
 # ---------------------------------------------------------------------------------------------

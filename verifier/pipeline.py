@@ -124,6 +124,12 @@ def _signature(ctx: Context) -> CheckResult:
     check = SIGNATURE
     assert ctx.signed is not None and ctx.key is not None
     # The algorithm the key was registered with on chain, not the one the certificate claims.
+    # A minimal certificate's disclosed fields are covered by the signature through their salted
+    # digests: one whose digest is not signed was forged or altered (and is never shown).
+    mismatched = getattr(ctx.signed.certificate, "mismatched", 0)
+    if mismatched:
+        return _fail(check, f"有 {mismatched} 项披露信息与签名不符：内容被篡改。",
+                     f"{mismatched} disclosed field(s) do not match the signed digests: the content was altered.")
     if fmt.verify_signature(ctx.signed, ctx.key.public_key, _ALGORITHMS[ctx.key.algorithm]):
         return _ok(check, "电子签名有效，内容未被篡改。", "The signature is valid: the content is as signed.")
     return _fail(check, "电子签名无效：内容可能被篡改。", "The signature does not match: the content was altered or forged.")
@@ -348,13 +354,16 @@ class Verifier:
         elif ctx.chain_error:
             chain = {"error": ctx.chain_error, "checked_at": int(time.time())}
         certificate = None
+        claims: list[dict[str, Any]] = []
         if ctx.signed is not None:
             certificate = ctx.signed.certificate.to_json()
             certificate["centre_name"] = self._centre_name(certificate["centre_code"])
+            claims = [c.to_json() for c in getattr(ctx.signed.certificate, "claims", ())]
         blacklist = blacklist_status(ctx) if with_blacklist else {"checked": False, "listed": False, "entries": []}
         if any(c.reason == "WRONG_AUDIENCE" and c.status is Status.FAIL for c in checks):
             # Not meant for this reader: the number, the centre and the refusal, nothing personal.
             certificate = explain.withhold_for_wrong_audience(certificate)
+            claims = []
             blacklist = {"checked": False, "listed": None, "entries": [], "withheld": True,
                          "message": "withheld: the certificate is meant for another institution"}
         else:
@@ -372,4 +381,5 @@ class Verifier:
             digest="0x" + ctx.digest.hex() if ctx.digest else None,
             chain=chain,
             summary=explain.summary(str(verdict), json_checks, certificate, blacklist, revocation),
+            claims=claims,
         )

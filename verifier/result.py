@@ -68,6 +68,8 @@ class VerificationResult:
     chain: dict[str, Any] | None
     #: the headline for people (verifier/explain.py): why, and what to do next
     summary: dict[str, Any] | None = None
+    #: a minimal certificate's signed threshold statements (verifier/disclosure.py); [] otherwise
+    claims: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def reasons(self) -> list[str]:
@@ -83,6 +85,7 @@ class VerificationResult:
             "digest": self.digest,
             "chain": self.chain,
             **({"summary": self.summary} if self.summary is not None else {}),
+            "claims": self.claims,
         }
 
 

@@ -1,5 +1,8 @@
 """Recording verifications on chain (AccessTrace) in batches, without losing any.
 
+Each record's reference (certificate digest or subject reference) is sealed to the consortium's
+trace key when it is sent (node/sealing.py): on chain it links to nothing (docs/privacy.md).
+
 A verification is *acknowledged* once its record is committed to a small SQLite queue; a
 flusher sends queued records in one `record` transaction when the queue reaches `batch_size`
 or `interval` seconds pass. Before sending, the rows are marked with the transaction hash; a
@@ -124,10 +127,9 @@ class TraceQueue:
             ).fetchall()
         if not rows:
             return 0
-        tx_hash = self.sender.send(
-            self.trace.contract.functions.record([bytes(r[1]) for r in rows], bytes(int(r[2]) for r in rows)),
-            wait=False,
-        )
+        # Sealed now, to the trace key on chain now: the plain references never leave this queue.
+        sealed, purposes = self.trace.seal([(bytes(r[1]), AccessPurpose(int(r[2]))) for r in rows])
+        tx_hash = self.sender.send(self.trace.contract.functions.record(sealed, purposes), wait=False)
         tx = "0x" + bytes(tx_hash).hex()  # type: ignore[arg-type]
         with self._lock:
             self._db.executemany("UPDATE queue SET tx=? WHERE seq=?", [(tx, r[0]) for r in rows])

@@ -21,6 +21,7 @@ abstract contract ConsortiumBase is Test {
     uint64 internal constant PROPOSAL_LIFETIME = 7 days;
     uint64 internal constant MIN_LISTING = 3 * 365 days;
     uint64 internal constant MAX_LISTING = 5 * 365 days;
+    bytes32 internal constant TRACE_KEY = keccak256("trace key v1");
 
     /// @dev 2025-06-15: tests run at a realistic time, so "time 0" never passes for "unset".
     uint256 internal constant GENESIS_TIME = 1_750_000_000;
@@ -71,7 +72,7 @@ abstract contract ConsortiumBase is Test {
         consortium = new Consortium(codes, names, admins, operators, THRESHOLD, PROPOSAL_LIFETIME);
         ledger = new CertificateLedger(consortium);
         blacklist = new Blacklist(consortium, MIN_LISTING, MAX_LISTING);
-        trace = new AccessTrace(consortium);
+        trace = new AccessTrace(consortium, TRACE_KEY);
 
         _enact(
             address(consortium),

@@ -41,6 +41,7 @@ class CertificateRequest(BaseModel):
     purpose: str = Field(default="housing-loan", max_length=40,
                          description="housing-loan, commercial-loan, rental, settlement, employment or other")
     audience: int | None = Field(default=None, ge=1, description="the lending institution it is for; null = any")
+    minimal: bool = Field(default=False, description="the purpose's minimal certificate (最小披露), docs/privacy.md")
 
 
 def yuan(fen: int) -> str:
@@ -136,10 +137,13 @@ def me(account_id: Employee, state: State) -> dict[str, Any]:
 
 @router.get("/purposes", summary="The purposes a certificate may be asked for: Chinese names, days of validity")
 def purposes(state: State) -> dict[str, Any]:
+    from verifier.disclosure import DEFAULT_DISCLOSURES, SD_FIELDS, minimal_summary_zh  # noqa: PLC0415
     from verifier.format import PURPOSES  # noqa: PLC0415
 
     days = state.issuer_settings.validity_days_for(state.centre)
-    return {"purposes": [{"id": k, "name": v[1], "validity_days": days[k]} for k, v in PURPOSES.items()]}
+    return {"purposes": [{"id": k, "name": v[1], "validity_days": days[k], "minimal": minimal_summary_zh(k),
+                          "minimal_is_full": set(DEFAULT_DISCLOSURES[k]) == set(SD_FIELDS)}
+                         for k, v in PURPOSES.items()]}
 
 
 @router.get("/institutions", summary="Registered, active lending institutions (for the request form)")
@@ -198,7 +202,8 @@ def issue_and_wait(state: PortalState, **request: Any) -> dict[str, Any]:
 
 @router.post("/certificates", summary="Request a certificate; answers once it is anchored on chain")
 def request_certificate(body: CertificateRequest, account_id: Employee, state: State) -> dict[str, Any]:
-    return issue_and_wait(state, account_id=account_id, purpose=body.purpose, audience=body.audience)
+    return issue_and_wait(state, account_id=account_id, purpose=body.purpose, audience=body.audience,
+                          minimal=body.minimal)
 
 
 @router.get("/certificates", summary="The employee's certificates, newest first")
@@ -274,14 +279,20 @@ def download_txt(number: str, account_id: Employee, state: State) -> RawResponse
     return document(state, own_certificate(state, account_id, number), "txt")
 
 
-def accesses(state: PortalState, digest: bytes, audience: int | None = None) -> list[dict[str, Any]]:
-    """Who read the certificate, newest first. With `audience` (the one institution it is for),
-    a verification by any other institution is marked `refused`: the verifier said WRONG_AUDIENCE."""
+def accesses(state: PortalState, *refs: bytes, audience: int | None = None) -> list[dict[str, Any]]:
+    """Who accessed any of `refs` (certificate digests, the holder's subject reference), newest
+    first. The records on chain are sealed; the centre opens them with the consortium trace key
+    (docs/privacy.md), so this is the only place they join up, for the logged-in holder alone.
+    With `audience` (the one institution it is for), a verification by any other institution is
+    marked `refused`: the verifier said WRONG_AUDIENCE."""
     idx = state.synced_indexer()
+    idx.open_accesses(idx.trace_key_versions(state.issuer_settings.trace_private_keys()))
     names = {i["id"]: i["name"] for i in idx.institutions()}
     names.update({c["code"]: c["name"] for c in idx.centres()})
+    found = sorted((r for ref in dict.fromkeys(refs) for r in idx.accesses_to(ref)),
+                   key=lambda r: (r.block, r.recorded_at))
     out = []
-    for r in idx.accesses_to(digest):
+    for r in found:
         purpose, purpose_zh = ACCESS_PURPOSES.get(int(r.purpose), ("other", "其他"))
         out.append({
             "institution": r.recorder,
@@ -298,8 +309,24 @@ def accesses(state: PortalState, digest: bytes, audience: int | None = None) -> 
     return out
 
 
-@router.get("/certificates/{number}/accesses", summary="Who verified the certificate, and when (from the chain)")
+@router.get("/certificates/{number}/accesses",
+            summary="Who verified the certificate, and who checked its holder on the blacklist (from the chain)")
 def certificate_accesses(number: str, account_id: Employee, state: State) -> dict[str, Any]:
     cert = own_certificate(state, account_id, number)
-    found = accesses(state, cert.digest, cert.audience) if cert.digest else []
-    return {"number": cert.number, "accesses": found}
+    refs = [cert.digest] if cert.digest else []
+    subject = _subject_of(cert)
+    if subject is not None:
+        refs.append(subject)
+    return {"number": cert.number, "accesses": accesses(state, *refs, audience=cert.audience) if refs else []}
+
+
+def _subject_of(cert: Any) -> bytes | None:
+    """The holder's subject reference, read from the certificate itself."""
+    from verifier import format as fmt  # noqa: PLC0415
+
+    if cert.text is None:
+        return None
+    try:
+        return bytes(fmt.decode(cert.text).certificate.subject_ref)
+    except Exception:  # noqa: BLE001 - an unreadable stored text shows no blacklist checks
+        return None

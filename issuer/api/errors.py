@@ -41,8 +41,12 @@ def status_of(exc: HpfIssuerError) -> int:
     from issuer.blacklist import BadBlacklistInput, BlacklistError  # noqa: PLC0415
     from issuer.issuance import BadRequest, NotFound  # noqa: PLC0415
 
+    from issuer.quota import QuotaExceeded  # noqa: PLC0415
+
     if isinstance(exc, NotFound):
         return 404
+    if isinstance(exc, QuotaExceeded):
+        return 429
     if isinstance(exc, BadRequest | BadBlacklistInput) or exc.exit_code == EXIT_USAGE:
         return 400
     if isinstance(exc, ConfigurationError):

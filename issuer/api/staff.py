@@ -57,7 +57,7 @@ def certificate(number: str, _: Staff, state: State) -> dict[str, Any]:
 @router.get("/certificates/{number}/accesses", summary="Who verified a certificate of the centre")
 def certificate_accesses(number: str, _: Staff, state: State) -> dict[str, Any]:
     cert = state.issuer.get().certificate(number)
-    return {"number": cert.number, "accesses": accesses(state, cert.digest, cert.audience) if cert.digest else []}
+    return {"number": cert.number, "accesses": accesses(state, cert.digest, audience=cert.audience) if cert.digest else []}
 
 
 @router.post("/certificates/{number}/revoke", summary="Revoke a certificate on chain")

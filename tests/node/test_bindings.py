@@ -8,6 +8,9 @@ from eth_utils import keccak
 from web3 import Web3
 
 from node import accounts as demo
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+from node.sealing import DEMO_TRACE_PRIVATE_KEY, open_sealed, trace_public_key
 from node.bindings import (
     AccessPurpose,
     BlacklistReason,
@@ -146,8 +149,15 @@ def test_access_trace_records_a_batch(tester_contracts: Contracts, tester_w3: We
     records = [(keccak(text=str(i)), AccessPurpose.CERTIFICATE_VERIFIED) for i in range(5)]
     receipt = tester_contracts.trace.record(lender, records)
     events = tester_contracts.trace.events(receipt, "AccessRecorded")
-    assert [e["ref"] for e in events] == [r for r, _ in records]
     fields = [unpack_access_record(e["record"]) for e in events]
+    # Sealed to the trace key: only its private half opens them, each with its purpose and key version.
+    key = X25519PrivateKey.from_private_bytes(DEMO_TRACE_PRIVATE_KEY)
+    sealed = [bytes(e["enc"]) + bytes(e["ciphertext"]) + bytes(e["tag"]) for e in events]
+    assert [open_sealed(key, s, purpose=1, key_version=f.key_version) for s, f in zip(sealed, fields)] == [
+        r for r, _ in records]
+    assert all(r not in s for s in sealed for r, _ in records)
+    assert {f.key_version for f in fields} == {1}
+    assert tester_contracts.trace.trace_key() == (1, trace_public_key(DEMO_TRACE_PRIVATE_KEY))
     assert {f.recorder for f in fields} == {91000001}
     assert {f.purpose for f in fields} == {AccessPurpose.CERTIFICATE_VERIFIED}
     assert {f.recorded_at for f in fields} == {now(tester_w3)}

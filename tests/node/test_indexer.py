@@ -14,6 +14,7 @@ from eth_utils import keccak
 from web3 import Web3
 
 from node import accounts as demo
+from node.sealing import DEMO_TRACE_PRIVATE_KEY
 from node.bindings import AccessPurpose, BlacklistReason, Contracts, KeyAlgorithm, Sender
 from node.deploy import DeploymentRecord
 from node.indexer import Indexer
@@ -48,6 +49,10 @@ def _activity(w3: Web3, contracts: Contracts, rounds: int) -> list[bytes]:
 def _agrees_with_chain(ix: Indexer, contracts: Contracts, subjects: list[bytes]) -> None:
     w3 = contracts.consortium.w3
     now = int(w3.eth.get_block("latest")["timestamp"])
+    # The access records are sealed: nothing joins them to a subject until a member centre
+    # opens them with the consortium trace key.
+    assert all(not ix.accesses_to(subject) for subject in subjects)
+    ix.open_accesses(ix.trace_key_versions([DEMO_TRACE_PRIVATE_KEY]))
     for subject in subjects:
         on_chain = sorted(e.id for e in contracts.blacklist.active_entries_of(subject))
         assert sorted(e.id for e in ix.active_entries_of(subject, now)) == on_chain
@@ -56,6 +61,7 @@ def _agrees_with_chain(ix: Indexer, contracts: Contracts, subjects: list[bytes])
             assert (chain_entry.status, chain_entry.listed_at, chain_entry.expires_at) == (e.status, e.listed_at, e.expires_at)
         checks = ix.accesses_to(subject)
         assert checks and all(a.recorder == 91000001 for a in checks)
+    assert ix.unreadable_accesses() == 0
     for k in ix.keys_of(460100):
         chain_key = contracts.consortium.key(k.key_id)
         assert (chain_key.valid_from, chain_key.valid_until or None, chain_key.public_key) == (

@@ -484,7 +484,7 @@ def test_unknown_payload_key_is_malformed() -> None:
         decode(_with_payload(_sign(), {"1": "x"}))
 
 
-@pytest.mark.parametrize("version", [2, 0, 99])
+@pytest.mark.parametrize("version", [3, 0, 99])  # 2 is the minimal certificate (test_disclosure.py)
 def test_other_payload_version_is_unsupported(version: int) -> None:
     assert _reason(_with_payload(_sign(), {0: version})) == "UNSUPPORTED_VERSION"
 
@@ -864,6 +864,7 @@ def test_vector(path: Path) -> None:
     assert verify_signature(signed, public_key, vector["algorithm"]) is expected["signature"]
     assert digest.hex() == expected["digest"]
     assert signed.certificate.to_json() == vector["certificate"]
+    assert [c.to_json() for c in getattr(signed.certificate, "claims", ())] == vector.get("claims", [])
     root = computed_root(signed)
     if signed.root_tag is None:
         assert root is None
