@@ -204,12 +204,23 @@ class BlacklistService:
         return Listed(entry_id=entry_id, subject=subject, expires_at=expires_at, case_hash=case_hash)
 
     def lift(self, entry_id: int, reason: str) -> None:
+        """Lift an entry. The reason's text stays in the centre's case files; the chain gets only
+        "sha256:" and its hash (DESIGN §5: free text stays off chain; docs/privacy.md)."""
         if not reason.strip():
             raise BadBlacklistInput("Give the reason for lifting the entry.", message_zh="请填写解除原因。")
         try:
-            self.contracts.blacklist.lift(self.operator, entry_id, reason.strip())
+            self.contracts.blacklist.lift(self.operator, entry_id, self._store_lift(entry_id, reason.strip()))
         except ContractError as exc:
             raise BlacklistError(_explain(exc), message_zh=_explain_zh(exc)) from exc
+
+    def _store_lift(self, entry_id: int, reason: str) -> str:
+        record = {"centre": self.centre, "entry_id": entry_id, "reason": reason, "recorded_at": int(time.time())}
+        blob = json.dumps(record, ensure_ascii=False, sort_keys=True).encode()
+        digest = hashlib.sha256(blob).hexdigest()
+        lifts = self.storage / "lifts"
+        lifts.mkdir(parents=True, exist_ok=True)
+        (lifts / f"{digest}.json").write_bytes(blob)
+        return f"sha256:{digest}"
 
     def _store_case(self, subject: bytes, reason: BlacklistReason, note: str, evidence: Path | None) -> bytes:
         """Keep the case file off chain; its SHA-256 (of a canonical JSON record) goes on chain."""

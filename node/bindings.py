@@ -513,6 +513,19 @@ class AccessTraceBinding(_Binding):
         sealed = b"".join(seal(key, r, purpose=int(p), key_version=version) for r, p in records)
         return sealed, bytes(int(p) for _, p in records)
 
+    @staticmethod
+    def open_record(args: Any, private_key: bytes) -> bytes | None:
+        """The reference inside one AccessRecorded event's `args`, if sealed to `private_key`
+        (a member centre's copy of the trace key's private half); None otherwise."""
+        from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey  # noqa: PLC0415
+
+        from node.sealing import open_sealed  # noqa: PLC0415
+
+        f = unpack_access_record(int(args["record"]))
+        sealed = bytes(args["enc"]) + bytes(args["ciphertext"]) + bytes(args["tag"])
+        return open_sealed(X25519PrivateKey.from_private_bytes(private_key), sealed, purpose=int(f.purpose),
+                           key_version=f.key_version)
+
     def record(
         self, sender: Sender, records: list[tuple[bytes, AccessPurpose]], *, wait: bool = True
     ) -> Any:

@@ -157,7 +157,8 @@ $("request-btn").addEventListener("click", async () => {
   const btn = $("request-btn"); btn.disabled = true; $("progress").hidden = false;
   try {
     const aud = $("audience").value;
-    const c = await api("POST", "/v1/certificates", { purpose: $("purpose").value, audience: aud ? Number(aud) : null });
+    const c = await api("POST", "/v1/certificates", { purpose: $("purpose").value, audience: aud ? Number(aud) : null,
+      minimal: Boolean($("minimal") && $("minimal").checked) });
     let msg;
     if (c.existing) {
       msg = LANG === "zh" ? `您已有一张有效的同类证明（${c.number}），账户信息未变，无需重新出具，可直接在下方下载。`

@@ -19,9 +19,10 @@ from issuer.errors import InvalidIdNumber
 from issuer.ids import make_id, subject_ref
 from issuer.settings import DEMO_CONSORTIUM_KEY
 from node import accounts as demo
-from node.bindings import AccessPurpose, Sender, unpack_access_record
+from node.bindings import AccessPurpose, AccessTraceBinding, Sender, unpack_access_record
 from node.deploy import demo_admins, demo_genesis, deploy
 from node.launcher import LocalNode, NodeConfig, free_port
+from node.sealing import DEMO_TRACE_PRIVATE_KEY
 from node.settings import Settings
 
 pytestmark = pytest.mark.integration
@@ -165,8 +166,8 @@ def test_check_file_writes_a_result_csv_and_traces_each_check(haikou: BlacklistS
     assert [r["listed"] for r in rows] == ["yes", "no", ""]
     assert rows[0]["id_masked"].startswith("460100********")
     subject = subject_ref(KEY, listed)
-    logs = haikou.contracts.trace.contract.events.AccessRecorded().get_logs(
-        from_block=0, argument_filters={"ref": subject})
+    logs = [lg for lg in haikou.contracts.trace.contract.events.AccessRecorded().get_logs(from_block=0)
+            if AccessTraceBinding.open_record(lg["args"], DEMO_TRACE_PRIVATE_KEY) == subject]
     fields = [unpack_access_record(lg["args"]["record"]) for lg in logs]
     assert any(f.recorder == 460100 and f.purpose is AccessPurpose.BLACKLIST_CHECKED for f in fields)
 

@@ -4,13 +4,11 @@ errors mapped to ContractError with their names and values."""
 from __future__ import annotations
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from eth_utils import keccak
 from web3 import Web3
 
 from node import accounts as demo
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-
-from node.sealing import DEMO_TRACE_PRIVATE_KEY, open_sealed, trace_public_key
 from node.bindings import (
     AccessPurpose,
     BlacklistReason,
@@ -25,6 +23,7 @@ from node.bindings import (
     unpack_access_record,
 )
 from node.errors import ContractError
+from node.sealing import DEMO_TRACE_PRIVATE_KEY, open_sealed, trace_public_key
 
 YEAR = 365 * 24 * 3600
 

@@ -14,10 +14,10 @@ from eth_utils import keccak
 from web3 import Web3
 
 from node import accounts as demo
-from node.sealing import DEMO_TRACE_PRIVATE_KEY
 from node.bindings import AccessPurpose, BlacklistReason, Contracts, KeyAlgorithm, Sender
 from node.deploy import DeploymentRecord
 from node.indexer import Indexer
+from node.sealing import DEMO_TRACE_PRIVATE_KEY
 
 YEAR = 365 * 24 * 3600
 

@@ -11,7 +11,8 @@ import pytest
 import segno
 from fastapi.testclient import TestClient
 
-from node.bindings import BlacklistReason, unpack_access_record
+from node.bindings import AccessTraceBinding, BlacklistReason, unpack_access_record
+from node.sealing import DEMO_TRACE_PRIVATE_KEY
 from node.settings import Settings
 from verifier import format as fmt
 from verifier.api.main import create_app
@@ -128,10 +129,10 @@ def test_verifications_are_traced_in_batches(chain, haikou_key, client: TestClie
     found: set[bytes] = set()
     while time.monotonic() < deadline and found != digests:
         logs = c.trace.contract.events.AccessRecorded().get_logs(from_block=0)
-        found = {bytes(lg["args"]["ref"]) for lg in logs} & digests
+        found = {AccessTraceBinding.open_record(lg["args"], DEMO_TRACE_PRIVATE_KEY) for lg in logs} & digests
         time.sleep(0.2)
     assert found == digests
-    logs = [lg for lg in c.trace.contract.events.AccessRecorded().get_logs(from_block=0) if bytes(lg["args"]["ref"]) in digests]
+    logs = [lg for lg in c.trace.contract.events.AccessRecorded().get_logs(from_block=0) if AccessTraceBinding.open_record(lg["args"], DEMO_TRACE_PRIVATE_KEY) in digests]
     assert {unpack_access_record(lg["args"]["record"]).recorder for lg in logs} == {91000001}
 
 

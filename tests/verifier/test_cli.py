@@ -12,7 +12,8 @@ import pytest
 import segno
 from web3 import Web3
 
-from node.bindings import Contracts, unpack_access_record
+from node.bindings import AccessTraceBinding, Contracts, unpack_access_record
+from node.sealing import DEMO_TRACE_PRIVATE_KEY
 from verifier import format as fmt
 
 from .issuing import issue, make_certificate
@@ -75,7 +76,8 @@ def test_verifying_as_an_institution_records_the_access_on_chain(chain, chain_en
     r = hpf(["verify", texts[0], "--as", "91000001"], chain_env, tmp_path)
     assert r.returncode == 0, r.stderr.decode()
     digest = fmt.certificate_digest(signed[0])
-    logs = c.trace.contract.events.AccessRecorded().get_logs(from_block=0, argument_filters={"ref": digest})
+    logs = [lg for lg in c.trace.contract.events.AccessRecorded().get_logs(from_block=0)
+            if AccessTraceBinding.open_record(lg["args"], DEMO_TRACE_PRIVATE_KEY) == digest]
     assert len(logs) == 1
     assert unpack_access_record(logs[0]["args"]["record"]).recorder == 91000001
     queue = Path(chain_env["HPF_HOME"]) / "verifier" / "trace-91000001.sqlite"

@@ -10,11 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from node.bindings import unpack_access_record
+from node.bindings import AccessTraceBinding, unpack_access_record
+from node.sealing import DEMO_TRACE_PRIVATE_KEY
 from node.settings import Settings
 from verifier.trace import open_queue
 
 pytestmark = pytest.mark.integration
+
+
+def _ref(log) -> bytes | None:  # type: ignore[no-untyped-def]
+    """The record's reference, opened with the DEMO trace key as a member centre would."""
+    return AccessTraceBinding.open_record(log["args"], DEMO_TRACE_PRIVATE_KEY)
 
 
 def test_records_acknowledged_before_a_kill_are_sent_after_restart(chain, chain_env, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -43,8 +49,8 @@ def test_records_acknowledged_before_a_kill_are_sent_after_restart(chain, chain_
     assert queue.flush_all() == 5
     assert queue.flush_all() == 0
     logs = [lg for lg in c.trace.contract.events.AccessRecorded().get_logs(from_block=0)
-            if bytes(lg["args"]["ref"]) in set(refs)]
-    assert sorted(bytes(lg["args"]["ref"]) for lg in logs) == sorted(refs)  # each exactly once
+            if _ref(lg) in set(refs)]
+    assert sorted(_ref(lg) for lg in logs) == sorted(refs)  # each exactly once
     assert {unpack_access_record(lg["args"]["record"]).recorder for lg in logs} == {91000001}
 
 
@@ -59,12 +65,13 @@ def test_a_sent_but_unsettled_batch_is_not_sent_twice(chain, chain_env, tmp_path
 
     ref = os.urandom(32)
     queue.add([(ref, AccessPurpose.CERTIFICATE_VERIFIED)])
-    tx = queue.sender.send(queue.trace.contract.functions.record([ref], bytes([1])))
+    tx = queue.sender.send(queue.trace.contract.functions.record(*queue.trace.seal(
+        [(ref, AccessPurpose.CERTIFICATE_VERIFIED)])))
     tx_hex = "0x" + bytes(tx["transactionHash"]).hex()  # type: ignore[index]
     queue._db.execute("UPDATE queue SET tx=?", (tx_hex,))  # what flush() marks before sending
     queue.stop()
 
     again = open_queue(settings, 91000002)
     assert again.flush_all() == 0 and again.pending() == 0
-    logs = [lg for lg in c.trace.contract.events.AccessRecorded().get_logs(from_block=0) if bytes(lg["args"]["ref"]) == ref]
+    logs = [lg for lg in c.trace.contract.events.AccessRecorded().get_logs(from_block=0) if _ref(lg) == ref]
     assert len(logs) == 1

@@ -99,6 +99,7 @@ function reset() {
   $("fields").innerHTML = ""; $("checks").innerHTML = ""; $("receipt-table").innerHTML = "";
   $("live").textContent = "";
   document.body.dataset.state = "idle";
+  document.dispatchEvent(new CustomEvent("hpf:result", { detail: null }));
 }
 
 function fieldValue(c, key, kind) {
@@ -120,6 +121,7 @@ function fieldValue(c, key, kind) {
 
 function render(r, at) {
   last = { result: r, at };
+  document.dispatchEvent(new CustomEvent("hpf:result", { detail: r }));  // disclosure.js
   const s = r.summary || {};
   const tone = s.tone || { VALID: "ok", INVALID: "bad", INDETERMINATE: "unknown" }[r.verdict];
   $("verdict").className = "verdict tone-" + tone;
