@@ -136,3 +136,28 @@ def test_set_password_from_stdin(env: dict[str, str]) -> None:
     assert check_password(_account(env).password_hash, "correct horse 9")
     short = hpf(env, "issuer", "set-password", "--centre", str(CENTRE), "--id", who.id_number, stdin="short\n")
     assert short.returncode == 64 and "8" in short.stderr
+
+
+def test_issue_minimal_then_verify_json_lists_only_what_was_disclosed(env: dict[str, str], tmp_path: Path) -> None:
+    who = _account(env)
+    txt = tmp_path / "minimal.txt"
+    r = hpf(env, "issue", "--centre", str(CENTRE), "--id", who.id_number, "--purpose", "rental", "--minimal",
+            "--out", str(txt), "--json")
+    assert r.returncode == 0, r.stderr
+    v = hpf(env, "verify", str(txt), "--json")
+    assert v.returncode == 0, v.stdout + v.stderr
+    result = json.loads(v.stdout.splitlines()[0])
+    assert result["verdict"] == "VALID"
+    cert = result["certificate"]
+    assert cert["disclosure"] == "minimal" and cert["name"] == who.name
+    assert cert["account_status"] == AccountStatus(who.status).value
+    for withheld in ("balance", "monthly_amount", "employer_name", "id_masked", "deposit_base"):
+        assert withheld not in cert
+    assert who.employer_name not in v.stdout and str(who.balance) not in txt.read_text()
+    assert [c["field"] for c in result["claims"]] == ["monthly_amount", "months_continuous"]
+    assert all(c["text_zh"].endswith(("：是", "：否")) for c in result["claims"])
+    # The holder's full certificate still reads as before: no claims, every field.
+    full = tmp_path / "full.txt"
+    assert hpf(env, "issue", "--centre", str(CENTRE), "--id", who.id_number, "--out", str(full)).returncode == 0
+    whole = json.loads(hpf(env, "verify", str(full), "--json").stdout.splitlines()[0])
+    assert whole["claims"] == [] and whole["certificate"]["balance"] == who.balance
