@@ -17,6 +17,7 @@ from web3 import Web3
 from issuer.blacklist import BadBlacklistInput, BlacklistError, BlacklistService, open_service
 from issuer.errors import InvalidIdNumber
 from issuer.ids import make_id, subject_ref
+from issuer.quota import CheckQuota, QuotaExceeded
 from issuer.settings import DEMO_CONSORTIUM_KEY
 from node import accounts as demo
 from node.bindings import AccessPurpose, AccessTraceBinding, Sender, unpack_access_record
@@ -194,3 +195,35 @@ def test_cli_exit_codes(network: Settings, tmp_path: Path) -> None:
     assert r.returncode == 64 and "3至5年" in r.stderr and "Traceback" not in r.stderr
     r = hpf("stats", "--centre", "460100", "--json")
     assert r.returncode == 0 and json.loads(r.stdout)["by_centre"]["460100"] >= 1
+
+
+def test_by_id_checks_stop_at_the_centres_daily_quota(network: Settings, tmp_path: Path) -> None:
+    danzhou = open_service(network, 460400, KEY, quota=3)
+    danzhou.quota = CheckQuota(tmp_path / "quota.sqlite", 3)  # today's count of this test alone
+    danzhou.check(person(401))
+    ids = tmp_path / "ids.csv"
+    ids.write_text("id_number\n" + "\n".join([person(402), person(403), person(404), "not-an-id"]) + "\n")
+    with pytest.raises(QuotaExceeded, match="quota of 3") as refused:
+        danzhou.check_file(ids, tmp_path / "out.csv")  # three valid IDs, two checks left: none made
+    assert refused.value.exit_code == 2 and not (tmp_path / "out.csv").exists()
+    danzhou.check(person(402))
+    danzhou.check(person(403))
+    with pytest.raises(QuotaExceeded):
+        danzhou.check(person(404))
+    assert danzhou.quota is not None and danzhou.quota.used() == 3
+
+
+def test_the_quota_counts_per_utc_day_and_survives_a_restart(tmp_path: Path) -> None:
+    day = 86400 * 20_000
+    quota = CheckQuota(tmp_path / "q.sqlite", 2)
+    assert quota.take(2, now=day + 10) == 0
+    with pytest.raises(QuotaExceeded):
+        quota.take(1, now=day + 86399)
+    quota.close()
+    again = CheckQuota(tmp_path / "q.sqlite", 2)
+    with pytest.raises(QuotaExceeded):
+        again.take(1, now=day + 5)
+    assert again.take(1, now=day + 86400) == 1  # the next UTC day
+    assert CheckQuota(tmp_path / "none.sqlite", 0).used() == 0
+    with pytest.raises(QuotaExceeded):
+        CheckQuota(tmp_path / "none.sqlite", 0).take(1)

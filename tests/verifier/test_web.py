@@ -236,3 +236,25 @@ def test_no_horizontal_scroll_at_390px(chain, haikou_key, server: str, browser: 
     page.click("#lang")
     no_overflow(page)
     page.close()
+
+
+@needs_chromium
+def test_a_minimal_certificate_shows_its_facts_in_plain_chinese(chain, haikou_key, server: str, browser: Any,  # type: ignore[no-untyped-def]
+                                                                tmp_path: Path) -> None:
+    from verifier.disclosure import make_minimal
+
+    w3, c = chain
+    minimal = make_minimal(make_certificate(w3, purpose="commercial-loan", audience=None))
+    texts, _, _ = issue(c, [minimal], *haikou_key)  # type: ignore[arg-type]
+    png = qr_png(texts[0], tmp_path / "minimal.png")
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    sign_in(page, server)
+    upload(page, png)
+    page.wait_for_selector("#disclosure:not([hidden])", timeout=15_000)
+    facts = page.inner_text("#disclosure")
+    assert "连续缴存满 12 个月：是" in facts and "无未结清公积金贷款：是" in facts
+    assert "账户余额" in facts  # named as withheld, never its value
+    fields = page.inner_text("#fields")
+    assert minimal.value("name") in fields and "账户余额" not in fields and "单位名称" not in fields
+    shot(page, "verifier-minimal-1280.png")
+    page.close()
