@@ -283,6 +283,20 @@ class BlacklistService:
         self._trace([subject])
         return result
 
+    def checks_of(self, id_number: str, trace_keys: list[bytes]) -> list[dict[str, Any]]:
+        """Audit: every recorded blacklist check of a person, by any centre or lender, oldest
+        first, from the sealed access records opened with the trace key (docs/privacy.md).
+        Counts against the by-ID quota like a check."""
+        number = normalise_id(id_number)
+        if self.quota is not None:
+            self.quota.take(1)
+        subject = subject_ref(self.key, number, normalised=True)
+        self.sync()
+        self.indexer.open_accesses(self.indexer.trace_key_versions(trace_keys))
+        return [{"recorder": r.recorder, "purpose": int(r.purpose), "recorded_at": r.recorded_at, "block": r.block,
+                 "tx": "0x" + bytes(r.tx).hex()}
+                for r in self.indexer.accesses_to(subject) if r.purpose == AccessPurpose.BLACKLIST_CHECKED]
+
     def check_file(
         self, ids_csv: Path, out_csv: Path, *, progress: Callable[[int, int], None] | None = None
     ) -> dict[str, int]:

@@ -101,6 +101,12 @@ def blacklist_check(
     return state.blacklist.get().check(id_number, direct=direct).to_json()  # type: ignore[no-any-return]
 
 
+@router.get("/blacklist/checks", summary="Audit: who checked a person on the blacklist, and when (from the chain)")
+def blacklist_checks(_: Staff, state: State, id_number: str = Query(min_length=1, max_length=40)) -> dict[str, Any]:
+    svc = state.blacklist.get()
+    return {"checks": svc.checks_of(id_number, state.issuer_settings.trace_private_keys())}
+
+
 @router.get("/blacklist/stats", summary="Active entries by centre and reason; expiring soon")
 def blacklist_stats(_: Staff, state: State) -> dict[str, Any]:
     return state.blacklist.get().statistics()  # type: ignore[no-any-return]

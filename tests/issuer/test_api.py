@@ -284,6 +284,10 @@ def test_staff_blacklist_add_check_lift(app: Any) -> None:
     assert r.status_code == 200, r.text
     assert c.get("/v1/staff/blacklist/check", headers=STAFF, params={"id_number": who}).json()["listed"] is False
     assert_error(c.post(f"/v1/staff/blacklist/{entry}/lift", headers=STAFF, json={"reason": "again"}), 409)
+    # Audit: the checks above are on chain sealed; the centre opens them with the trace key.
+    audit = c.get("/v1/staff/blacklist/checks", headers=STAFF, params={"id_number": who})
+    assert audit.status_code == 200, audit.text
+    assert len(audit.json()["checks"]) >= 4 and {x["recorder"] for x in audit.json()["checks"]} == {CENTRE}
 
 
 def test_chain_down_answers_503(network: tuple[Settings, IssuerSettings, Contracts], employees: list[str]) -> None:
