@@ -79,6 +79,7 @@ OPS: dict[str, int] = {">=": 1, "<=": 2, "==": 3}
 _OP_BY_WIRE = {v: k for k, v in OPS.items()}
 _CLAIM_FIELDS = frozenset({"months_continuous", "monthly_amount", "deposit_base", "balance", "loan_outstanding",
                            "account_status"})
+_EQUALITY_ONLY = frozenset({"loan_outstanding", "account_status"})
 #: The bands a monthly amount is stated in (fen): the highest band floor at or under the amount.
 MONTHLY_BANDS = (50_000, 100_000, 200_000, 300_000, 500_000, 1_000_000)
 
@@ -158,7 +159,7 @@ def default_claims(full: fmt.Certificate, purpose: str) -> tuple[Claim, ...]:
 
 def claim(full: fmt.Certificate, field_name: str, op: str, value: Any) -> Claim:
     """The statement `field op value`, evaluated on the full certificate's facts."""
-    if field_name not in _CLAIM_FIELDS or op not in OPS:
+    if field_name not in _CLAIM_FIELDS or op not in OPS or (field_name in _EQUALITY_ONLY and op != "=="):
         raise ValueError(f"no threshold statement on {field_name} {op}")
     return Claim(field=field_name, op=op, value=value, holds=_evaluate(getattr(full, field_name), op, value))
 
@@ -392,6 +393,8 @@ def _decode_claims(raw: Any) -> tuple[Claim, ...]:
                 and type(item[3]) is bool):
             fmt._malformed("A threshold statement is not [field key, operator 1-3, value, true/false].")
         name = _SD_BY_KEY[item[0]]
+        if name in _EQUALITY_ONLY and _OP_BY_WIRE[item[1]] != "==":
+            fmt._malformed(f"A threshold statement on '{name}' can only be an equality (operator 3).")
         value = fmt._from_wire(name, item[2])
         _check_field(name, value)
         out.append(Claim(field=name, op=_OP_BY_WIRE[item[1]], value=value, holds=item[3]))

@@ -125,6 +125,7 @@ def test_a_disclosure_that_does_not_match_its_digest_fails_the_signature_and_is_
     ({sd.CLAIMS_KEY: [[23, 9, 1, True]]}, "threshold statement"),
     ({sd.CLAIMS_KEY: [[8, 1, "x", True]]}, "threshold statement"),  # a statement about the name
     ({sd.CLAIMS_KEY: []}, "threshold statements"),
+    ({sd.CLAIMS_KEY: [[14, 1, 0, True]]}, "only be an equality"),  # account status >= normal
 ])
 def test_malformed_minimal_payloads(changes: dict[int, Any], because: str) -> None:
     signed = fmt.sign(sd.make_minimal(full(purpose="rental")), ED, KID)
