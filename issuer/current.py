@@ -61,10 +61,32 @@ def certificate_figures(cose: bytes) -> dict[str, Any]:
     return {f: getattr(c, f) for f in FIGURES}
 
 
+def _is_minimal(cose: bytes) -> bool:
+    return not isinstance(fmt.from_cose(cose).certificate, fmt.Certificate)
+
+
+def _same_figures(cose: bytes, figures: dict[str, Any]) -> bool:
+    """Whether the certificate still says what the account says: every field of a full one; a
+    minimal one's disclosed fields and the outcome of each of its statements."""
+    c = fmt.from_cose(cose).certificate
+    if isinstance(c, fmt.Certificate):
+        return {f: getattr(c, f) for f in FIGURES} == figures
+    from verifier.disclosure import claim_holds  # noqa: PLC0415
+
+    shown = dict(c.disclosed)
+    return all(figures[k] == v for k, v in shown.items() if k in figures) and all(
+        claim.field in figures and claim_holds(claim, figures[claim.field]) == claim.holds for claim in c.claims)
+
+
 def find_current(engine: Any, centre: int, *, account_id: int | None = None, id_number: str | None = None,
-                 purpose: str, audience: int | None, now: datetime | None = None) -> Current | None:
+                 purpose: str, audience: int | None, now: datetime | None = None,
+                 minimal: bool = False) -> Current | None:
     """The newest anchored, unrevoked, unexpired certificate of the account for this purpose and
-    institution; None when there is none (or the account is unknown: the issuer says so)."""
+    institution, of the kind asked for (full, or the purpose's minimal one: docs/privacy.md);
+    None when there is none (or the account is unknown: the issuer says so)."""
+    from verifier.disclosure import DEFAULT_DISCLOSURES, SD_FIELDS  # noqa: PLC0415
+
+    want_minimal = minimal and set(DEFAULT_DISCLOSURES.get(purpose, SD_FIELDS)) != set(SD_FIELDS)
     t = now or datetime.now(UTC)
     with session_scope(engine) as s:
         stmt = select(Account).where(Account.centre_code == centre)
@@ -86,10 +108,9 @@ def find_current(engine: Any, centre: int, *, account_id: int | None = None, id_
             audience_match, Certificate.status == CertificateStatus.ANCHORED,
         ).order_by(Certificate.id.desc()).limit(5)).all()
         for c in rows:
-            if _aware(c.valid_until) <= t or c.cose is None:
+            if _aware(c.valid_until) <= t or c.cose is None or _is_minimal(c.cose) != want_minimal:
                 continue
-            return Current(id=c.id, number=c.number,
-                           same_figures=certificate_figures(c.cose) == account_figures(account))
+            return Current(id=c.id, number=c.number, same_figures=_same_figures(c.cose, account_figures(account)))
     return None
 
 

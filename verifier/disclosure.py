@@ -41,6 +41,7 @@ __all__ = [
     "SD_FIELDS",
     "Claim",
     "MinimalCertificate",
+    "claim_holds",
     "default_claims",
     "for_purpose",
     "make_minimal",
@@ -130,6 +131,11 @@ def json_value(value: Any) -> Any:
     return value.hex() if isinstance(value, bytes) else (str(value).lower() if isinstance(value, bool) else value)
 
 
+def claim_holds(claim: Claim, value: Any) -> bool:
+    """Whether `claim`'s statement holds for `value` (e.g. the account's current figure)."""
+    return _evaluate(value, claim.op, claim.value)
+
+
 def _evaluate(value: Any, op: str, threshold: Any) -> bool:
     if op == ">=":
         return bool(value >= threshold)
@@ -203,6 +209,11 @@ class MinimalCertificate:
     def value(self, name: str) -> Any:
         """A disclosed field's value; KeyError if it was not disclosed."""
         return dict(self.disclosed)[name]
+
+    @property
+    def name(self) -> str | None:
+        """The holder's name if disclosed (captions under the QR code print it masked), else None."""
+        return dict(self.disclosed).get("name")
 
     def encode_payload(self) -> bytes:
         payload: dict[int, object] = {0: MINIMAL_VERSION}

@@ -181,7 +181,7 @@ def issue_and_wait(state: PortalState, **request: Any) -> dict[str, Any]:
     # One current certificate per purpose and institution: offer it, or supersede it.
     found = current.find_current(state.engine, state.centre, account_id=request.get("account_id"),
                                  id_number=request.get("id_number"), purpose=request.get("purpose", "housing-loan"),
-                                 audience=request.get("audience"))
+                                 audience=request.get("audience"), minimal=bool(request.get("minimal")))
     if found is not None and found.same_figures:
         body = certificate_json(issuer.certificate(found.number))
         body["existing"] = True

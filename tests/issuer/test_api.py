@@ -361,3 +361,23 @@ def test_one_current_certificate_offered_or_superseded(app: Any, network: tuple[
     assert listed[first["number"]]["status"] == "revoked" and listed[first["number"]]["ready"] is False
     assert_error(c.get(f"/v1/certificates/{first['number']}/pdf"), 410)
     assert listed[new["number"]]["status"] == "anchored"
+
+
+def test_a_minimal_certificate_is_its_own_kind(app: Any, employees: list[str]) -> None:
+    """A minimal request is not answered with the full certificate of the purpose (nor the
+    reverse); asked again with the same figures, the minimal one is offered again."""
+    from verifier import disclosure as sd
+    from verifier import format as fmt
+
+    c = logged_in(app, employees[2])
+    purposes = {p["id"]: p for p in c.get("/v1/purposes").json()["purposes"]}
+    assert purposes["rental"]["minimal"].startswith("仅披露姓名、账户状态") and purposes["housing-loan"]["minimal_is_full"]
+    full = c.post("/v1/certificates", json={"purpose": "rental"}).json()
+    minimal = c.post("/v1/certificates", json={"purpose": "rental", "minimal": True}).json()
+    assert minimal["existing"] is False and minimal["number"] != full["number"]
+    assert isinstance(fmt.decode(minimal["text"]).certificate, sd.MinimalCertificate)
+    assert isinstance(fmt.decode(full["text"]).certificate, fmt.Certificate)
+    again = c.post("/v1/certificates", json={"purpose": "rental", "minimal": True}).json()
+    assert again["existing"] is True and again["number"] == minimal["number"]
+    assert c.post("/v1/certificates", json={"purpose": "rental"}).json()["number"] == full["number"]
+    assert c.get(f"/v1/certificates/{minimal['number']}/pdf").content.startswith(b"%PDF")

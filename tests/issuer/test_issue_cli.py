@@ -155,6 +155,10 @@ def test_issue_minimal_then_verify_json_lists_only_what_was_disclosed(env: dict[
         assert withheld not in cert
     assert who.employer_name not in v.stdout and str(who.balance) not in txt.read_text()
     assert [c["field"] for c in result["claims"]] == ["monthly_amount", "months_continuous"]
+    png = tmp_path / "minimal.png"  # the caption under the code names the (disclosed) holder, masked
+    assert hpf(env, "issue", "--centre", str(CENTRE), "--id", who.id_number, "--purpose", "rental", "--minimal",
+               "--out", str(png)).returncode == 0
+    assert png.read_bytes().startswith(b"\x89PNG")
     assert all(c["text_zh"].endswith(("：是", "：否")) for c in result["claims"])
     # The holder's full certificate still reads as before: no claims, every field.
     full = tmp_path / "full.txt"
