@@ -14,13 +14,14 @@ BIN := $(VENV)/bin
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
 export npm_config_update_notifier := false
 
-.PHONY: run stop status test test-sol test-py bench gas bootstrap system clean help
+.PHONY: run stop status test test-sol test-py bench bench-network gas geth bootstrap system clean help
 
 help:
 	@echo "make run    start the local network (chain node + contracts) and print where to go"
 	@echo "make stop   stop it (state is kept)"
 	@echo "make test   install what is needed and run every test"
 	@echo "make bench  run the benchmarks and print their tables"
+	@echo "make run VALIDATORS=4   the demo on a local 4-validator geth network instead of anvil"
 
 bootstrap: node_modules/.installed $(VENV)/.installed
 
@@ -50,7 +51,11 @@ stop: bootstrap
 status: bootstrap
 	@$(BIN)/hpf node status
 
-test: bootstrap system test-sol test-py
+test: bootstrap system geth test-sol test-py
+
+# geth v1.13.15 (Clique) from the Go module proxy, built once into var/geth/ (~1.5 min cold).
+geth:
+	@bash scripts/bootstrap-geth.sh
 
 system:
 	@bash scripts/bootstrap-system.sh

@@ -10,7 +10,9 @@ import {ICertificateLedger} from "./interfaces/ICertificateLedger.sol";
 contract CertificateLedger is ICertificateLedger {
     IConsortium private immutable _consortium;
 
-    mapping(bytes32 root => Batch) private _batches;
+    /// @dev Keyed by the anchoring centre: a root is that centre's claim only, so another operator
+    /// anchoring the same root (front-running it) fills its own namespace, never the victim's.
+    mapping(uint32 centre => mapping(bytes32 root => Batch)) private _batches;
     /// @dev Keyed by the revoking centre too: a centre can only ever revoke its own certificates,
     /// even if it anchored a batch that contains another centre's digest.
     mapping(uint32 centre => mapping(bytes32 digest => Revocation)) private _revocations;
@@ -28,9 +30,9 @@ contract CertificateLedger is ICertificateLedger {
     function anchor(bytes32 root, uint32 leafCount) external {
         uint32 code = _checkOperator(msg.sender);
         if (root == bytes32(0) || leafCount == 0) revert CertificateLedgerEmptyBatch(root);
-        Batch storage b = _batches[root];
+        Batch storage b = _batches[code][root];
         if (b.centre != 0) revert CertificateLedgerRootAnchored(root, b.centre);
-        _batches[root] = Batch({
+        _batches[code][root] = Batch({
             centre: code,
             leafCount: leafCount,
             anchoredAt: uint64(block.timestamp),
@@ -43,9 +45,8 @@ contract CertificateLedger is ICertificateLedger {
     function revoke(bytes32 digest, bytes32 root, bytes32[] calldata proof, RevocationReason reason) external {
         uint32 code = _checkOperator(msg.sender);
         if (reason == RevocationReason.None) revert CertificateLedgerInvalidReason();
-        uint32 anchoring = _batches[root].centre;
-        if (anchoring == 0) revert CertificateLedgerUnknownRoot(root);
-        if (anchoring != code) revert CertificateLedgerNotAnchoringCentre(root, code);
+        // Only the caller's own namespace is looked at: a root another centre anchored is unknown here.
+        if (_batches[code][root].centre == 0) revert CertificateLedgerUnknownRoot(root);
         if (!MerkleProof.verifyCalldata(proof, root, _leaf(digest))) revert CertificateLedgerInvalidProof(digest, root);
         if (_revocations[code][digest].revokedAt != 0) revert CertificateLedgerAlreadyRevoked(digest);
         _revocations[code][digest] = Revocation({revokedAt: uint64(block.timestamp), reason: reason});
@@ -53,8 +54,8 @@ contract CertificateLedger is ICertificateLedger {
     }
 
     /// @inheritdoc ICertificateLedger
-    function batch(bytes32 root) external view returns (Batch memory) {
-        return _batches[root];
+    function batch(uint32 centre, bytes32 root) external view returns (Batch memory) {
+        return _batches[centre][root];
     }
 
     /// @inheritdoc ICertificateLedger
@@ -73,8 +74,8 @@ contract CertificateLedger is ICertificateLedger {
         view
         returns (CertificateStatus memory s)
     {
-        Batch memory b = _batches[root];
-        Revocation memory r = _revocations[b.centre][digest];
+        Batch memory b = _batches[centre][root];
+        Revocation memory r = _revocations[centre][digest];
         s.anchored = b.centre != 0;
         s.anchoringCentre = b.centre;
         s.anchoredAt = b.anchoredAt;
@@ -83,8 +84,8 @@ contract CertificateLedger is ICertificateLedger {
         s.revokedAt = r.revokedAt;
         s.revocationReason = r.reason;
         (bool keyValid, bool centreActive) = _consortium.keyValidAt(centre, keyId, b.anchoredAt);
-        // The key must be the anchoring centre's: a batch anchored by another centre backs nothing.
-        s.keyValidAtAnchor = s.anchored && b.centre == centre && keyValid;
+        // Read in `centre`'s namespace only: a batch anchored by another centre backs nothing.
+        s.keyValidAtAnchor = s.anchored && keyValid;
         s.centreActive = centreActive;
         s.readAt = uint64(block.timestamp);
         s.readBlock = uint64(block.number);

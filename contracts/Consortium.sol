@@ -174,6 +174,10 @@ contract Consortium is IConsortium {
         if (keyId == bytes8(0) || algorithm == KeyAlgorithm.None || publicKey.length == 0) {
             revert ConsortiumInvalidKey(keyId);
         }
+        // The id is derived from the key (first 8 bytes of sha256), so nobody can take another
+        // centre's pending id with a key of their own.
+        bytes8 derived = bytes8(sha256(publicKey));
+        if (keyId != derived) revert ConsortiumKeyIdMismatch(keyId, derived);
         if (_keys[keyId].centre != 0) revert ConsortiumKeyExists(keyId);
         uint64 now_ = uint64(block.timestamp);
         _keys[keyId] =

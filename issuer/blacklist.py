@@ -30,6 +30,7 @@ from node.bindings import AccessPurpose, BlacklistReason, Contracts, EntryStatus
 from node.deploy import DeploymentRecord, load_contracts
 from node.errors import ContractError
 from node.indexer import EntryRecord, Indexer
+from node.sender import account_sender
 from node.settings import Settings
 
 from verifier.trace import TraceQueue
@@ -448,7 +449,7 @@ def open_service(settings: Settings, centre: int, consortium_key: bytes, *, trac
     w3 = connect(settings)
     contracts = load_contracts(w3, settings.deployment_file)
     record = DeploymentRecord.load(settings.deployment_file)
-    operator = Sender(w3, operator_account(settings, centre))
+    operator = account_sender(w3, operator_account(settings, centre), settings)
     indexer = Indexer(w3, record.addresses(), record.start_block, settings.index_file)
     queue = None
     if trace:

@@ -8,12 +8,14 @@ import sys
 import typer
 from pydantic import ValidationError
 
+from issuer import audit_cli  # noqa: F401 — registers `hpf issuer audit`
 from issuer.blacklist_cli import app as blacklist_app
 from issuer.cli import _Command
 from issuer.cli import app as issuer_app
 from issuer.issue_cli import issue_command, revoke_command
 from node.cli import app as node_app
 from node.cli import deploy_command
+from node.network_cli import app as network_app
 from node.log import configure_logging
 from node.settings import get_settings
 from verifier.cli import app as verifier_app
@@ -27,6 +29,7 @@ app = typer.Typer(
     rich_markup_mode="markdown",  # docstring paragraphs wrap to the terminal
 )
 app.add_typer(node_app, name="node")
+app.add_typer(network_app, name="network")
 app.command("deploy")(deploy_command)
 app.command("verify")(verify_command)
 app.add_typer(verifier_app, name="verifier")

@@ -52,10 +52,11 @@ from issuer.db.numbers import number_year, parse_certificate_number, reserve_cer
 from issuer.errors import EXIT_USAGE, HpfIssuerError
 from issuer.ids import mask_id, normalise_id, subject_ref
 from issuer.keys import ActiveKey, load_active_key
+from issuer.reconcile import Reconciler
 from node.bindings import RevocationReason
 from node.errors import ContractError
+from node.rpc import ChainUnavailable
 from verifier import format as fmt
-from verifier.chain import ChainUnavailable
 from verifier.merkle import MAX_BATCH_SIZE, MerkleTree
 
 __all__ = [
@@ -72,6 +73,7 @@ DEFAULT_VALIDITY_DAYS = 90
 _BULK_CHUNK = 16 * MAX_BATCH_SIZE
 _NUMBER_BLOCK = 16  # certificate numbers a service reserves at a time
 _KEY_CHECK = 1.0  # seconds between reads of which key is active (rotation waits longer: see keys.py)
+_FINALITY_POLL = 0.25  # seconds between looks at roots that are on chain but not final yet
 
 #: Revocation reasons as the CLI and API name them.
 REVOCATION_REASONS: dict[str, RevocationReason] = {
@@ -401,6 +403,7 @@ class Issuer:
         validity_days: int = DEFAULT_VALIDITY_DAYS,
         validity_by_purpose: dict[str, int] | None = None,
         revoker: Callable[[bytes, bytes, list[bytes], RevocationReason], None] | None = None,
+        confirmations: int | None = None,
     ) -> None:
         if not 1 <= batch_size <= MAX_BATCH_SIZE:
             raise ValueError(f"batch_size is from 1 to {MAX_BATCH_SIZE}")
@@ -415,6 +418,7 @@ class Issuer:
         self.validity = timedelta(days=validity_days)
         self.validity_by_purpose = dict(validity_by_purpose or {})  # days; settings' validity_days
         self.revoker = revoker
+        self.reconciler = Reconciler(engine=engine, centre=centre, anchorer=anchorer, confirmations=confirmations)
         self._key: ActiveKey | None = None
         self._key_lock = threading.Lock()
         self._cond = threading.Condition()
@@ -631,7 +635,12 @@ class Issuer:
             try:
                 self.anchor_pending(force=True)
                 self._prune_waiting()
+                if self.reconciler.due():
+                    self.reconciler.check_anchored()  # roots the chain lost are anchored again
                 self.last_error = None
+                with self._cond:
+                    if self._waiting and not self._stop:  # their roots are not final yet
+                        self._cond.wait(_FINALITY_POLL)
             except (ChainUnavailable, ContractError, OSError) as exc:
                 self.last_error = str(exc)
                 time.sleep(min(self.batch_timeout, 1.0))
@@ -721,25 +730,14 @@ class Issuer:
         """After a crash: finish or resend every batch that was sealed but not recorded anchored,
         and batch every certificate that was signed but not batched. Returns certificates finished.
 
-        Also reconciles with the chain: a batch recorded ANCHORED in a block the chain no longer
-        has (a development node restarted from an older state; a BFT chain never loses blocks)
-        is anchored again, so its certificates, possibly already handed out, become valid again."""
+        Also reconciles with the chain (issuer/reconcile.py): a batch recorded ANCHORED whose root
+        the chain no longer holds is anchored again, so its certificates become valid again."""
         with session_scope(self.engine) as s:
             # A batch left OPEN was never committed with certificates (sealing is one transaction);
             # drop any such empty rows.
             s.execute(delete(Batch).where(Batch.centre_code == self.centre, Batch.state == BatchState.OPEN,
                                           ~Batch.certificates.any()))
-        head = int(self.anchorer.rpc.call("eth_blockNumber", []), 16)
-        with session_scope(self.engine) as s:
-            lost = list(s.execute(select(Batch.id, Batch.root).where(
-                Batch.centre_code == self.centre, Batch.state == BatchState.ANCHORED, Batch.anchored_block > head)))
-        if lost:
-            infos = self.anchorer.batches([r.root for r in lost])
-            gone = [r.id for r, info in zip(lost, infos, strict=True) if info.centre == 0]
-            if gone:
-                with session_scope(self.engine) as s:
-                    s.execute(update(Batch).where(Batch.id.in_(gone)).values(
-                        state=BatchState.SEALED, tx_hash=None, last_error="anchor lost by the chain; anchoring again"))
+        self.reconciler.check_anchored(full=True)
         return self.anchor_pending(force=True)
 
     def _anchor(self, batch_ids: list[int]) -> int:
@@ -753,15 +751,21 @@ class Issuer:
         finished = self._finish(done)
         if not to_send:
             return finished
-        # 2. Sign, record the hashes, then send: a crash after this commit is seen as ANCHORING.
-        signed = self.anchorer.sign([(Anchorer.anchor_data(b.root, b.leaf_count), ANCHOR_GAS) for b in to_send])  # type: ignore[arg-type]
-        with session_scope(self.engine) as s:
-            s.execute(
-                update(Batch).execution_options(synchronize_session=False),
-                [{"id": b.id, "state": BatchState.ANCHORING, "tx_hash": h} for b, (h, _) in zip(to_send, signed, strict=True)],
-            )
+        if any(b.tx_hash is not None for b in to_send):
+            self.anchorer.reset()  # sent before and gone (a rewound fork): the node's nonce decides
+        # 2. Sign, record the hashes, then send, holding the operator account (one sender for
+        # every process of the centre): a crash after the commit is seen as ANCHORING.
         try:
-            self.anchorer.send([raw for _, raw in signed])
+            with self.anchorer.sending() as slot:
+                items = [(Anchorer.anchor_data(b.root, b.leaf_count), ANCHOR_GAS) for b in to_send]  # type: ignore[arg-type]
+                signed = self.anchorer.sign_in(slot, items)
+                with session_scope(self.engine) as s:
+                    s.execute(
+                        update(Batch).execution_options(synchronize_session=False),
+                        [{"id": b.id, "state": BatchState.ANCHORING, "tx_hash": h}
+                         for b, (h, _) in zip(to_send, signed, strict=True)],
+                    )
+                slot.send([raw for _, raw in signed])
         except ChainUnavailable:
             self.anchorer.reset()
             raise
@@ -774,19 +778,11 @@ class Issuer:
         return finished + self._finish(done)
 
     def _ledger_says(self, batches: list[Batch]) -> tuple[list[tuple[int, int, int]], list[Batch]]:
-        """What the ledger's batch(root) view says, in one round trip: the batches this centre
-        anchored [(id, anchored_at, block)] and those not anchored at all. A root anchored by
-        another centre (it cannot be ours then) fails its batch."""
-        anchored: list[tuple[int, int, int]] = []
-        missing: list[Batch] = []
-        for b, info in zip(batches, self.anchorer.batches([b.root for b in batches]), strict=True):  # type: ignore[misc]
-            if info.centre == self.centre:
-                anchored.append((b.id, info.anchored_at, info.block))
-            elif info.centre != 0:
-                self._fail(b.id, f"root anchored by centre {info.centre}")
-            else:
-                missing.append(b)
-        return anchored, missing
+        """What the ledger's batch(centre, root) view says, in one round trip: the batches whose
+        root is final under this centre [(id, anchored_at, block)] and those not on chain at all
+        (nor in flight). Roots on chain but not final yet are in neither: a later pass decides."""
+        c = self.reconciler.classify(batches)
+        return c.final, c.missing
 
     def _fail(self, batch_id: int, why: str) -> None:
         with session_scope(self.engine) as s:
@@ -861,6 +857,7 @@ class Issuer:
         anchoring = ThreadPoolExecutor(max_workers=1, thread_name_prefix="anchor")
         signing: deque[Future[list[dict[str, Any]]]] = deque()
         anchored: Future[int] | None = None
+        all_batches: list[int] = []
         last_id = 0
         loaded = stored = 0
         validity = int(self.validity.total_seconds())
@@ -869,6 +866,7 @@ class Issuer:
             nonlocal anchored, stored
             rows = signing.popleft().result()
             batch_ids = self._store_rows(rows)
+            all_batches.extend(batch_ids)
             report.batches += len(batch_ids)
             stored += len(rows)
             if anchored is not None:
@@ -901,6 +899,7 @@ class Issuer:
                 store_next()
             if anchored is not None:
                 report.issued += anchored.result()
+            report.issued += self._settle(all_batches)
         finally:
             anchoring.shutdown(wait=True)
             if pool is not None:
@@ -911,6 +910,22 @@ class Issuer:
     def _anchor_all(self, batch_ids: list[int]) -> int:
         with self._anchor_lock:
             return self._anchor(batch_ids)
+
+    def _settle(self, batch_ids: list[int], *, timeout: float = 300.0) -> int:
+        """Wait until the batches are final (anchoring again what went missing); certificates
+        finished meanwhile."""
+        done = 0
+        deadline = time.monotonic() + timeout
+        while batch_ids and time.monotonic() < deadline:
+            with session_scope(self.engine) as s:
+                batch_ids = list(s.scalars(select(Batch.id).where(Batch.id.in_(batch_ids),
+                                                                  Batch.state != BatchState.ANCHORED)))
+            if not batch_ids:
+                break
+            time.sleep(_FINALITY_POLL)
+            for i in range(0, len(batch_ids), 32):
+                done += self._anchor_all(batch_ids[i : i + 32])
+        return done
 
     def _load_chunk(self, after_id: int, count: int) -> list[AccountFacts]:
         with session_scope(self.engine) as s:
@@ -1084,8 +1099,9 @@ def open_issuer(
     from node.bindings import Sender
     from node.chain import connect
     from node.deploy import load_contracts
+    from node.rpc import RpcClient
+    from node.sender import account_lock
     from node.settings import get_settings
-    from verifier.chain import RpcClient
 
     check_centre_code(centre)
     ns = node_settings or get_settings()
@@ -1096,11 +1112,14 @@ def open_issuer(
     w3 = connect(ns)
     contracts = load_contracts(w3, ns.deployment_file)
     passphrase = iset.signing_key_passphrase()
-    ensure_signing_key(engine, centre, passphrase, contracts, lambda: Sender(w3, admin_account(ns, centre)),
-                       iset.signing_algorithm_for(centre))
+    def admin_sender() -> Sender:
+        admin = admin_account(ns, centre)
+        return Sender(w3, admin, lock=account_lock(ns.home, ns.chain_id, admin.address))
+
+    ensure_signing_key(engine, centre, passphrase, contracts, admin_sender, iset.signing_algorithm_for(centre))
     rpc = RpcClient(ns.effective_rpc_url, timeout=ns.rpc_timeout)
     anchorer = Anchorer(rpc, ledger=contracts.ledger.address, account=operator_account(ns, centre),
-                        chain_id=int(w3.eth.chain_id))
+                        chain_id=int(w3.eth.chain_id), centre=centre, home=ns.home)
     institutions: dict[int, tuple[float, bool]] = {}
 
     def institution_active(iid: int) -> bool:
@@ -1121,6 +1140,6 @@ def open_issuer(
     return Issuer(
         centre=centre, engine=engine, anchorer=anchorer, passphrase=passphrase,
         consortium_key=iset.consortium_key_bytes(), institution_active=institution_active,
-        batch_size=batch_size, batch_timeout=batch_timeout, revoker=revoker,
+        batch_size=batch_size, batch_timeout=batch_timeout, revoker=revoker, confirmations=ns.confirmations,
         validity_by_purpose=iset.validity_days_for(centre),
     )

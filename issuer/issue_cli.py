@@ -240,7 +240,6 @@ def rotate_key_command(
     encrypted with SM4)."""
     from issuer.keys import admin_account, rotate
     from issuer.keystore import algorithm_named
-    from node.bindings import Sender
 
     chosen = None
     if algorithm is not None:
@@ -252,12 +251,13 @@ def rotate_key_command(
         issuer = _open(centre)
         from node.chain import connect
         from node.deploy import load_contracts
+        from node.sender import account_sender
         from node.settings import get_settings
 
         ns = get_settings()
         w3 = connect(ns)
         contracts = load_contracts(w3, ns.deployment_file)
-        old, new = rotate(issuer.engine, centre, issuer.passphrase, contracts, Sender(w3, admin_account(ns, centre)),
+        old, new = rotate(issuer.engine, centre, issuer.passphrase, contracts, account_sender(w3, admin_account(ns, centre), ns),
                           lambda kid: issuer.drain_key(kid), grace=grace, algorithm=chosen)
     if old is None:
         out.print(f"centre {centre}: registered signing key {new.hex()} (已登记新签名密钥)", highlight=False)

@@ -72,6 +72,9 @@ class IssuerSettings(HpfSettings):
     rpc_url: str | None = Field(
         default=None, description="a remote network's RPC; unset = the local demo network"
     )
+    local_network: bool = Field(
+        default=False, description="HPF_RPC_URL is a node of this machine's `hpf network` (DEMO keys stand in)"
+    )
     consortium_key: SecretStr | None = Field(
         default=None, description="hex, 32 bytes, shared by member centres"
     )
@@ -142,8 +145,9 @@ class IssuerSettings(HpfSettings):
 
     @property
     def local(self) -> bool:
-        """True on the local demo network, where the DEMO key and passphrase stand in."""
-        return self.rpc_url is None
+        """True on the local demo network (anvil, or the local `hpf network`), where the DEMO key
+        and passphrase stand in."""
+        return self.rpc_url is None or self.local_network
 
     def database_url_for(self, centre: int) -> str:
         check_centre_code(centre)

@@ -8,9 +8,10 @@ names the contract's custom error and its values. The error table is built from 
 from __future__ import annotations
 
 import threading
+from contextlib import nullcontext
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eth_abi import decode as abi_decode
 from eth_account.signers.local import LocalAccount
@@ -25,6 +26,9 @@ from web3.types import TxReceipt
 
 from node.compiler import CONTRACT_NAMES, compile_contracts
 from node.errors import ContractError, TransactionFailed
+
+if TYPE_CHECKING:
+    from node.sender import NonceLock
 
 
 class Role(IntEnum):
@@ -267,16 +271,18 @@ class Sender:
     """Signs and sends transactions for one account, keeping its nonce locally.
 
     One Sender per account and process: the nonce is taken from the chain once and then counted,
-    so bulk work sends without a round trip per nonce.
+    so bulk work sends without a round trip per nonce. With `lock` (node.sender.account_lock) the
+    account is shared safely with every other sender of it, in this and other processes.
     """
 
-    def __init__(self, w3: Web3, account: LocalAccount) -> None:
+    def __init__(self, w3: Web3, account: LocalAccount, *, lock: NonceLock | None = None) -> None:
         self.w3 = w3
         self.account = account
         self.address = account.address
         self._lock = threading.Lock()
         self._nonce: int | None = None
         self._chain_id = w3.eth.chain_id
+        self.nonce_lock = lock
 
     def send(self, fn: ContractFunction, *, wait: bool = True, gas: int | None = None) -> TxReceipt | HexBytes:
         """Send `fn` as a transaction; on revert raise ContractError with the decoded error."""
@@ -286,7 +292,9 @@ class Sender:
             if _is_revert(exc):
                 raise decode_revert(_revert_data(exc)) from exc
             raise
-        with self._lock:
+        with self._lock, (self.nonce_lock.held() if self.nonce_lock is not None else nullcontext()):
+            if self.nonce_lock is not None:
+                self._nonce = self.nonce_lock.cached()
             if self._nonce is None:
                 self._nonce = self.w3.eth.get_transaction_count(self.address, "pending")
             nonce = self._nonce
@@ -303,8 +311,12 @@ class Sender:
                 tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
             except Exception:
                 self._nonce = None  # re-read from the chain next time
+                if self.nonce_lock is not None:
+                    self.nonce_lock.forget()
                 raise
             self._nonce = nonce + 1
+            if self.nonce_lock is not None:
+                self.nonce_lock.record(nonce + 1)
         if not wait:
             return tx_hash
         return self.wait(tx_hash)
@@ -410,8 +422,9 @@ class CertificateLedgerBinding(_Binding):
     ) -> TxReceipt:
         return sender.send(self.contract.functions.revoke(digest, root, proof, int(reason)))  # type: ignore[return-value]
 
-    def batch(self, root: bytes) -> BatchInfo | None:
-        b = self._call(self.contract.functions.batch(root))
+    def batch(self, centre: int, root: bytes) -> BatchInfo | None:
+        """The batch `centre` anchored under `root` (roots are namespaced by centre), or None."""
+        b = self._call(self.contract.functions.batch(centre, root))
         if b[0] == 0:
             return None
         return BatchInfo(root=root, centre=b[0], leaf_count=b[1], anchored_at=b[2], block_number=b[3])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from web3 import Web3
+from web3.middleware import ExtraDataToPOAMiddleware
 from web3.providers.rpc import HTTPProvider
 
 from node.errors import NodeNotRunning, WrongChain
@@ -12,7 +13,7 @@ from node.settings import Settings
 def connect(settings: Settings, *, check_chain_id: bool = True) -> Web3:
     """A Web3 bound to the configured RPC, after checking that it answers for the right chain."""
     url = settings.effective_rpc_url
-    w3 = Web3(HTTPProvider(url, request_kwargs={"timeout": settings.rpc_timeout}))
+    w3 = poa(Web3(HTTPProvider(url, request_kwargs={"timeout": settings.rpc_timeout})))
     try:
         chain_id = w3.eth.chain_id
     except Exception as exc:  # any transport failure means the same thing to the user
@@ -23,4 +24,11 @@ def connect(settings: Settings, *, check_chain_id: bool = True) -> Web3:
             f"The node at {url} is chain {chain_id}, but chain {settings.chain_id} is configured "
             "(set HPF_CHAIN_ID or point HPF_RPC_URL at the right network)."
         )
+    return w3
+
+
+def poa(w3: Web3) -> Web3:
+    """Let web3 read proof-of-authority headers (Clique's extraData holds the seal): harmless on
+    anvil, needed on the local geth network."""
+    w3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0)
     return w3

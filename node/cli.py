@@ -57,7 +57,7 @@ def node_config(settings: Settings) -> NodeConfig:
 
 
 def _local_only(settings: Settings) -> None:
-    if not settings.local:
+    if settings.rpc_url is not None:
         raise ConfigError(
             f"HPF_RPC_URL points at a remote network ({settings.rpc_url}); `hpf node` manages only the local node."
         )

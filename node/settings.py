@@ -71,17 +71,32 @@ class Settings(HpfSettings):
     verifier_public_url: str = Field(
         default="http://127.0.0.1:8600/", description="the verifier page's public address, printed on certificates"
     )
+    local_network: bool = Field(
+        default=False, description="HPF_RPC_URL is a node of this machine's `hpf network` (DEMO keys allowed)"
+    )
+    confirmations: int | None = Field(
+        default=None, ge=1, description="blocks that make an anchor final; default: the engine's rule (node/finality.py)"
+    )
+    max_head_age: float = Field(
+        default=60.0, ge=0, description="verifier: a node head older than this (s) reads INDETERMINATE; 0 = off; anvil exempt"
+    )
     log_level: str = "INFO"
     log_json: bool = False
 
     @property
     def local(self) -> bool:
-        """True when the RPC is the local node this project runs."""
-        return self.rpc_url is None
+        """True when the RPC is the local node this project runs (anvil, or a node of the local
+        `hpf network`, which uses the same DEMO accounts)."""
+        return self.rpc_url is None or self.local_network
 
     @property
     def effective_rpc_url(self) -> str:
         return self.rpc_url or f"http://{self.node_host}:{self.node_port}"
+
+    @property
+    def network_dir(self) -> Path:
+        """The local multi-validator network (`hpf network`)."""
+        return self.home / "network"
 
     @property
     def node_dir(self) -> Path:

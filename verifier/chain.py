@@ -9,13 +9,8 @@ pre-encoded call data: web3's generic contract call costs several requests and ~
 
 from __future__ import annotations
 
-import http.client
-import itertools
-import json
 import threading
-import urllib.parse
 from dataclasses import dataclass
-from typing import Any
 
 from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
@@ -23,6 +18,9 @@ from eth_utils import keccak
 
 from node.bindings import BlacklistEntry, BlacklistReason, CertificateStatus, EntryStatus, KeyAlgorithm, RevocationReason
 from node.indexer import Indexer
+from node.rpc import ChainUnavailable, RpcClient
+
+__all__ = ["ChainReader", "ChainUnavailable", "PublicKey", "RpcClient"]  # the RPC client lives in node.rpc
 
 _STATUS_SELECTOR = keccak(text="certificateStatus(bytes32,bytes32,uint32,bytes8)")[:4]
 _KEY_SELECTOR = keccak(text="key(bytes8)")[:4]
@@ -34,96 +32,12 @@ _CENTRE_SELECTOR = keccak(text="centre(uint32)")[:4]
 _CENTRE_TYPES = ["(string,address,address,uint8)"]
 
 
-class ChainUnavailable(Exception):
-    """The chain could not be read (transport failure, timeout, or an RPC error). `reply` holds
-    the error's data when the node answered with one (a call's revert data)."""
-
-    reply: str | None = None
-
-
 @dataclass(frozen=True, kw_only=True)
 class PublicKey:
     key_id: bytes
     centre: int
     algorithm: KeyAlgorithm
     public_key: bytes
-
-
-class RpcClient:
-    """Minimal JSON-RPC over HTTP/1.1 keep-alive, one connection per thread."""
-
-    def __init__(self, url: str, *, timeout: float = 5.0) -> None:
-        parsed = urllib.parse.urlsplit(url)
-        if parsed.scheme not in ("http", "https") or not parsed.hostname:
-            raise ValueError(f"not an http(s) RPC URL: {url}")
-        self.url = url
-        self._https = parsed.scheme == "https"
-        self._host = parsed.hostname
-        self._port = parsed.port or (443 if self._https else 80)
-        self._path = parsed.path or "/"
-        self._timeout = timeout
-        self._local = threading.local()
-        self._ids = itertools.count(1)
-
-    def _conn(self) -> http.client.HTTPConnection:
-        conn: http.client.HTTPConnection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            cls = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
-            conn = cls(self._host, self._port, timeout=self._timeout)
-            self._local.conn = conn
-        return conn
-
-    def _post(self, body: str) -> Any:
-        for attempt in (0, 1):  # a keep-alive connection the server closed is retried once
-            conn = self._conn()
-            try:
-                conn.request("POST", self._path, body, {"Content-Type": "application/json"})
-                resp = conn.getresponse()
-                raw = resp.read()
-                if resp.status != 200:
-                    raise ChainUnavailable(f"the chain RPC answered HTTP {resp.status}")
-                break
-            except (OSError, http.client.HTTPException) as exc:
-                conn.close()
-                self._local.conn = None
-                if attempt:
-                    raise ChainUnavailable(f"the chain RPC at {self.url} cannot be reached: {exc}") from exc
-        try:
-            return json.loads(raw)
-        except ValueError as exc:
-            raise ChainUnavailable("the chain RPC answered something that is not JSON") from exc
-
-    @staticmethod
-    def _result(reply: Any) -> Any:
-        if not isinstance(reply, dict) or "error" in reply or "result" not in reply:
-            error = reply.get("error", reply) if isinstance(reply, dict) else reply
-            message = error.get("message", error) if isinstance(error, dict) else error
-            exc = ChainUnavailable(f"the chain RPC refused the call: {message}")
-            exc.reply = error.get("data") if isinstance(error, dict) else None  # revert data, if any
-            raise exc
-        return reply["result"]
-
-    def call(self, method: str, params: list[Any]) -> Any:
-        body = json.dumps({"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": params})
-        return self._result(self._post(body))
-
-    def call_many(self, calls: list[tuple[str, list[Any]]]) -> list[Any]:
-        """Several calls in one JSON-RPC batch: one HTTP round trip."""
-        ids = [next(self._ids) for _ in calls]
-        body = json.dumps([{"jsonrpc": "2.0", "id": i, "method": m, "params": p} for i, (m, p) in zip(ids, calls, strict=True)])
-        replies = self._post(body)
-        if not isinstance(replies, list):
-            raise ChainUnavailable(f"the chain RPC refused the batch: {self._result(replies)}")
-        by_id = {r.get("id"): r for r in replies if isinstance(r, dict)}
-        return [self._result(by_id.get(i, {})) for i in ids]
-
-    def eth_calls(self, calls: list[tuple[str, bytes]]) -> list[bytes]:
-        results = self.call_many([("eth_call", [{"to": to, "data": "0x" + d.hex()}, "latest"]) for to, d in calls])
-        return [bytes.fromhex(str(r)[2:]) for r in results]
-
-    def eth_call(self, to: str, data: bytes) -> bytes:
-        result = self.call("eth_call", [{"to": to, "data": "0x" + data.hex()}, "latest"])
-        return bytes.fromhex(str(result)[2:])
 
 
 class ChainReader:
@@ -137,8 +51,11 @@ class ChainReader:
         consortium: str,
         blacklist: str,
         indexer: Indexer | None = None,
+        max_head_age: float = 60.0,
     ) -> None:
         self.rpc = rpc
+        self.max_head_age = max_head_age
+        self._head_bound: float | None = None
         self.ledger = ledger
         self.consortium = consortium
         self.blacklist_address = blacklist
@@ -146,6 +63,40 @@ class ChainReader:
         self._keys: dict[bytes, PublicKey] = {}
         self._centre_names: dict[int, str | None] = {}
         self._lock = threading.Lock()
+
+    @property
+    def node(self) -> str:
+        """The node this reader reads (named in every verdict)."""
+        return self.rpc.url
+
+    def head_bound(self) -> float:
+        """How old (s) the node's head may be before its answers cannot be trusted: the configured
+        bound, or 0 (no bound) when it is off or the node is an anvil development node, which
+        makes blocks only on demand. Read once."""
+        if self._head_bound is None:
+            bound = self.max_head_age
+            if bound:
+                try:
+                    if self.rpc.client_version().lower().startswith("anvil"):
+                        bound = 0.0
+                except ChainUnavailable:
+                    return bound  # decide again next time
+            self._head_bound = bound
+        return self._head_bound
+
+    def head_age(self, head_time: int, now: float) -> float | None:
+        """The head's age if it is beyond the bound (the node is behind), else None."""
+        bound = self.head_bound()
+        age = now - head_time
+        return age if bound and age > bound else None
+
+    def node_behind(self, now: float) -> float | None:
+        """One head read: its age if the node is behind, else None (also when it cannot be read)."""
+        try:
+            head = self.rpc.head()
+        except ChainUnavailable:
+            return None
+        return self.head_age(head.timestamp, now)
 
     def certificate_status(self, digest: bytes, root: bytes, centre: int, key_id: bytes) -> CertificateStatus:
         return self._status(self.rpc.eth_call(self.ledger, self._status_call(digest, root, centre, key_id)))

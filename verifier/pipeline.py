@@ -6,13 +6,15 @@ Algorithm, numbered as the checks are tagged below:
     claimed centre (UNKNOWN_KEY)
  3. verify the COSE signature with it (BAD_SIGNATURE)
  4. recompute the batch root from the digest and the inclusion proof (PROOF_INVALID)
- 5. read the chain once for the root, the digest and the key (CHAIN_UNAVAILABLE if it cannot)
+ 5. read the chain once for the root, the digest and the key (CHAIN_UNAVAILABLE if it cannot;
+    NODE_BEHIND, INDETERMINATE, if the node's head is older than the bound: a lagging node could
+    hide a revocation)
  6. the root is anchored (NOT_ANCHORED)
  7. by the centre that signed, which is an active member (ISSUER_NOT_MEMBER)
  8. whose key was valid at the anchor time on chain, not at the claimed issue time
     (KEY_NOT_VALID_AT_ANCHOR)
  9. the certificate is not revoked (REVOKED)
-10. and not expired at the chain's time (EXPIRED)
+10. and not expired at the later of the head's time and the verifier's clock (EXPIRED)
 11. and, when the verifier acts for an institution, meant for it (WRONG_AUDIENCE)
 Blacklist status is looked up beside the verdict, never as part of it.
 """
@@ -112,6 +114,11 @@ def _key_known(ctx: Context) -> CheckResult:
         ctx.chain_error = str(exc)
         return _unknown(check, "无法连接区块链，签名密钥未能查询。", f"The signing key could not be looked up: {exc}.")
     centre = ctx.signed.certificate.centre_code
+    if key is None:
+        age = ctx.reader.node_behind(time.time())
+        if age is not None:  # a lagging node may simply not know the key yet
+            ctx.chain_error = _behind_en(ctx.reader, age)
+            return _unknown(check, _behind_zh(age), ctx.chain_error, reason="NODE_BEHIND")
     if key is None or key.centre != centre:
         return _fail(check, "签名密钥未在联盟链上登记。",
                      f"Key {kid.hex()} is not a key registered on chain by centre {centre}.")
@@ -169,8 +176,23 @@ def _chain_read(ctx: Context) -> CheckResult:
         ctx.chain_error = str(exc)
         return _unknown(check, "无法连接区块链，暂时无法判断真伪，请稍后重试。", f"The chain could not be read: {exc}.")
     s = ctx.status
+    age = ctx.reader.head_age(s.read_at, time.time())
+    if age is not None:  # nothing a stale node says is trusted, in either direction
+        ctx.extra["stale_status"] = s
+        ctx.status = None
+        ctx.chain_error = _behind_en(ctx.reader, age)
+        return _unknown(check, _behind_zh(age), ctx.chain_error, reason="NODE_BEHIND")
     return _ok(check, f"已读取区块链（区块 {s.read_block}）。", f"Chain read at block {s.read_block}, {_iso(s.read_at)}.",
-               block=s.read_block, time=s.read_at)
+               block=s.read_block, time=s.read_at, node=ctx.reader.node)
+
+
+def _behind_en(reader: ChainReader, age: float) -> str:
+    return (f"node behind: the head of {reader.node} is {age:.0f} s old (bound {reader.head_bound():.0f} s); "
+            "try again or read another node")
+
+
+def _behind_zh(age: float) -> str:
+    return f"区块链节点落后（最新区块已 {age:.0f} 秒未更新），暂时无法判断，请稍后重试或换用其他节点。"
 
 
 # 6. anchored
@@ -227,7 +249,9 @@ def _not_expired(ctx: Context) -> CheckResult:
     s, signed = ctx.status, ctx.signed
     assert s is not None and signed is not None
     until = signed.certificate.valid_until
-    if s.read_at > until:
+    # The head is fresh here (step 5): judge at the later of its time and our clock, so that a
+    # quiet chain (no block for a while) does not keep an expired certificate valid.
+    if max(s.read_at, int(time.time())) > until:
         return _fail(check, f"证明已于 {explain.beijing(until)} 过期。", f"Expired at {_iso(until)}.")
     return _ok(check, f"证明在有效期内（至 {explain.beijing(until)}）。", f"Valid until {_iso(until)}.")
 
@@ -349,10 +373,14 @@ class Verifier:
         checks = tuple(run_checks(ctx, self.pipeline))
         verdict = decide(checks)
         chain = None
-        if ctx.status is not None:
-            chain = {"block": ctx.status.read_block, "time": ctx.status.read_at, "time_iso": _iso(ctx.status.read_at)}
+        node = self.reader.node if self.reader is not None else None
+        read = ctx.status or ctx.extra.get("stale_status")
+        if read is not None:
+            chain = {"node": node, "block": read.read_block, "time": read.read_at, "time_iso": _iso(read.read_at)}
+            if ctx.chain_error:
+                chain["error"] = ctx.chain_error
         elif ctx.chain_error:
-            chain = {"error": ctx.chain_error, "checked_at": int(time.time())}
+            chain = {"node": node, "error": ctx.chain_error, "checked_at": int(time.time())}
         certificate = None
         claims: list[dict[str, Any]] = []
         if ctx.signed is not None:

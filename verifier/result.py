@@ -34,6 +34,7 @@ REASON_CODES = (
     "EXPIRED",
     "WRONG_AUDIENCE",
     "CHAIN_UNAVAILABLE",
+    "NODE_BEHIND",
 )
 
 

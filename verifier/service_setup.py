@@ -18,4 +18,5 @@ def chain_reader(settings: Settings, *, deployment_file: Path | None = None) -> 
         ledger=addresses["CertificateLedger"],
         consortium=addresses["Consortium"],
         blacklist=addresses["Blacklist"],
+        max_head_age=settings.max_head_age,
     )

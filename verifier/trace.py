@@ -30,6 +30,7 @@ from node.chain import connect
 from node.deploy import DeploymentRecord
 from node.errors import ConfigError
 from node.log import get_logger
+from node.sender import account_sender
 from node.settings import Settings
 from verifier.result import VerificationResult
 
@@ -195,7 +196,7 @@ def open_queue(settings: Settings, institution: int, w3: Web3 | None = None) -> 
     w3 = w3 or connect(settings)
     record = DeploymentRecord.load(settings.deployment_file)
     trace = AccessTraceBinding(w3, record.addresses()["AccessTrace"])
-    sender = Sender(w3, institution_account(settings, institution))
+    sender = account_sender(w3, institution_account(settings, institution), settings)
     return TraceQueue(settings.home / "verifier" / f"trace-{institution}.sqlite", trace, sender)
 
 

@@ -50,25 +50,27 @@ interface ICertificateLedger {
     error CertificateLedgerEmptyBatch(bytes32 root);
     error CertificateLedgerRootAnchored(bytes32 root, uint32 centre);
     error CertificateLedgerUnknownRoot(bytes32 root);
-    error CertificateLedgerNotAnchoringCentre(bytes32 root, uint32 centre);
     error CertificateLedgerInvalidProof(bytes32 digest, bytes32 root);
     error CertificateLedgerAlreadyRevoked(bytes32 digest);
     error CertificateLedgerInvalidReason();
 
     /// @notice Anchors the Merkle root of one batch of certificates for the caller's centre.
+    /// Roots are namespaced by centre: anchoring a root another centre anchored (or will anchor)
+    /// claims nothing for it, so nobody can front-run a centre's root.
     /// @dev Requires: caller the operator account of an active member centre; `root` non-zero
-    /// and never anchored; `leafCount` > 0. Emits {BatchAnchored}.
+    /// and never anchored by this centre; `leafCount` > 0. Emits {BatchAnchored}.
     function anchor(bytes32 root, uint32 leafCount) external;
 
     /// @notice Revokes one certificate, proving on chain that it belongs to a batch the caller's
     /// centre anchored.
-    /// @dev Requires: caller the operator of an active centre that anchored `root`; `proof`
+    /// @dev Requires: caller the operator of an active centre that anchored `root` itself; `proof`
     /// proves `keccak256(0x00 ‖ digest)` under `root`; not yet revoked; a reason other than None.
     /// Emits {CertificateRevoked}.
     function revoke(bytes32 digest, bytes32 root, bytes32[] calldata proof, RevocationReason reason) external;
 
-    /// @notice The batch anchored under `root`; `centre == 0` when the root is unknown.
-    function batch(bytes32 root) external view returns (Batch memory);
+    /// @notice The batch `centre` anchored under `root`; `centre == 0` in the answer when that
+    /// centre never anchored it.
+    function batch(uint32 centre, bytes32 root) external view returns (Batch memory);
 
     /// @notice The revocation of `digest` by `centre`; `revokedAt == 0` when it is not revoked.
     function revocation(uint32 centre, bytes32 digest) external view returns (Revocation memory);
@@ -76,10 +78,10 @@ interface ICertificateLedger {
     /// @notice The leaf a certificate digest takes in its batch's tree.
     function leafOf(bytes32 digest) external pure returns (bytes32);
 
-    /// @notice One certificate's standing: is `root` anchored, by whom and when, is `digest`
-    /// revoked, and was key `keyId` of `centre` valid at the anchor time.
-    /// @dev An unknown root answers `anchored == false` and `keyValidAtAnchor == false`; so does a
-    /// key that is not the anchoring centre's. Revocation is read for the anchoring centre.
+    /// @notice One certificate's standing: did `centre` anchor `root`, and when, is `digest`
+    /// revoked by `centre`, and was `centre`'s key `keyId` valid at the anchor time.
+    /// @dev A root `centre` did not anchor answers `anchored == false` and `keyValidAtAnchor ==
+    /// false`, even if another centre anchored the same root; so does a key not `centre`'s.
     function certificateStatus(bytes32 digest, bytes32 root, uint32 centre, bytes8 keyId)
         external
         view

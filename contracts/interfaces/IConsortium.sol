@@ -107,6 +107,7 @@ interface IConsortium {
     error ConsortiumTargetNotContract(address target);
     error ConsortiumInvalidKey(bytes8 keyId);
     error ConsortiumKeyExists(bytes8 keyId);
+    error ConsortiumKeyIdMismatch(bytes8 keyId, bytes8 derived);
     error ConsortiumUnknownKey(bytes8 keyId);
     error ConsortiumKeyNotOwned(bytes8 keyId, uint32 centre);
     error ConsortiumKeyAlreadyRetired(bytes8 keyId, uint64 validUntil);
@@ -168,8 +169,9 @@ interface IConsortium {
     function setOperator(address newOperator) external;
 
     /// @notice Registers a certificate-signing key of the caller's centre, valid from now.
-    /// @dev Requires: caller an active centre's admin; `keyId` non-zero and never used;
-    /// `algorithm` known; `publicKey` non-empty. Emits {KeyRegistered}.
+    /// @dev Requires: caller an active centre's admin; `keyId` non-zero, equal to the first 8
+    /// bytes of sha256(`publicKey`) and never used; `algorithm` known; `publicKey` non-empty.
+    /// Emits {KeyRegistered}.
     function registerKey(bytes8 keyId, KeyAlgorithm algorithm, bytes calldata publicKey) external;
 
     /// @notice Retires a key of the caller's centre: valid until now, never again.

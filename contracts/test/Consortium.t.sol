@@ -987,8 +987,13 @@ contract ConsortiumSetOperatorTest is ConsortiumBase {
 }
 
 contract ConsortiumRegisterKeyTest is ConsortiumBase {
-    function test_RegisterKey(bytes8 keyId, uint8 alg, bytes memory publicKey, uint256 after_) public {
-        vm.assume(keyId != bytes8(0) && publicKey.length > 0);
+    /// @dev Key ids are derived from the key: the first 8 bytes of its sha256.
+    bytes8 internal constant K1 = bytes8(sha256(hex"01"));
+
+    function test_RegisterKey(uint8 alg, bytes memory publicKey, uint256 after_) public {
+        vm.assume(publicKey.length > 0);
+        bytes8 keyId = bytes8(sha256(publicKey));
+        vm.assume(keyId != bytes8(0));
         IConsortium.KeyAlgorithm algorithm = IConsortium.KeyAlgorithm(bound(alg, 1, 3)); // EdDSA, ES256, SM2
         vm.warp(block.timestamp + bound(after_, 0, 3650 days));
         uint64 now_ = uint64(block.timestamp);
@@ -1013,44 +1018,44 @@ contract ConsortiumRegisterKeyTest is ConsortiumBase {
     }
 
     function test_RevertWhen_AlgorithmNone() public {
-        vm.expectRevert(abi.encodeWithSelector(IConsortium.ConsortiumInvalidKey.selector, bytes8("k1")));
+        vm.expectRevert(abi.encodeWithSelector(IConsortium.ConsortiumInvalidKey.selector, K1));
         vm.prank(haikouAdmin);
-        consortium.registerKey(bytes8("k1"), IConsortium.KeyAlgorithm.None, hex"01");
+        consortium.registerKey(K1, IConsortium.KeyAlgorithm.None, hex"01");
     }
 
     function test_RevertWhen_PublicKeyEmpty() public {
-        vm.expectRevert(abi.encodeWithSelector(IConsortium.ConsortiumInvalidKey.selector, bytes8("k1")));
+        vm.expectRevert(abi.encodeWithSelector(IConsortium.ConsortiumInvalidKey.selector, K1));
         vm.prank(haikouAdmin);
-        consortium.registerKey(bytes8("k1"), IConsortium.KeyAlgorithm.EdDSA, "");
+        consortium.registerKey(K1, IConsortium.KeyAlgorithm.EdDSA, "");
     }
 
     function test_RevertWhen_KeyIdUsed() public {
         vm.prank(haikouAdmin);
-        consortium.registerKey(bytes8("k1"), IConsortium.KeyAlgorithm.EdDSA, hex"01");
+        consortium.registerKey(K1, IConsortium.KeyAlgorithm.EdDSA, hex"01");
         // Not again by the same centre, nor by another one.
-        vm.expectRevert(abi.encodeWithSelector(IConsortium.ConsortiumKeyExists.selector, bytes8("k1")));
+        vm.expectRevert(abi.encodeWithSelector(IConsortium.ConsortiumKeyExists.selector, K1));
         vm.prank(haikouAdmin);
-        consortium.registerKey(bytes8("k1"), IConsortium.KeyAlgorithm.ES256, hex"02");
-        vm.expectRevert(abi.encodeWithSelector(IConsortium.ConsortiumKeyExists.selector, bytes8("k1")));
+        consortium.registerKey(K1, IConsortium.KeyAlgorithm.ES256, hex"01");
+        vm.expectRevert(abi.encodeWithSelector(IConsortium.ConsortiumKeyExists.selector, K1));
         vm.prank(sanyaAdmin);
-        consortium.registerKey(bytes8("k1"), IConsortium.KeyAlgorithm.EdDSA, hex"01");
+        consortium.registerKey(K1, IConsortium.KeyAlgorithm.EdDSA, hex"01");
     }
 
     function test_RevertWhen_KeyIdRetired() public {
         vm.prank(haikouAdmin);
-        consortium.registerKey(bytes8("k1"), IConsortium.KeyAlgorithm.EdDSA, hex"01");
+        consortium.registerKey(K1, IConsortium.KeyAlgorithm.EdDSA, hex"01");
         vm.prank(haikouAdmin);
-        consortium.retireKey(bytes8("k1"));
-        vm.expectRevert(abi.encodeWithSelector(IConsortium.ConsortiumKeyExists.selector, bytes8("k1")));
+        consortium.retireKey(K1);
+        vm.expectRevert(abi.encodeWithSelector(IConsortium.ConsortiumKeyExists.selector, K1));
         vm.prank(haikouAdmin);
-        consortium.registerKey(bytes8("k1"), IConsortium.KeyAlgorithm.EdDSA, hex"01");
+        consortium.registerKey(K1, IConsortium.KeyAlgorithm.EdDSA, hex"01");
     }
 
     function test_RevertWhen_CallerIsStranger(address caller) public {
         _assumeStranger(caller);
         vm.expectRevert(abi.encodeWithSelector(IConsortium.ConsortiumNotCentreAdmin.selector, caller));
         vm.prank(caller);
-        consortium.registerKey(bytes8("k1"), IConsortium.KeyAlgorithm.EdDSA, hex"01");
+        consortium.registerKey(K1, IConsortium.KeyAlgorithm.EdDSA, hex"01");
     }
 
     function test_RevertWhen_CallerIsOperatorOrInstitution() public {
@@ -1058,7 +1063,7 @@ contract ConsortiumRegisterKeyTest is ConsortiumBase {
         for (uint256 i = 0; i < callers.length; ++i) {
             vm.expectRevert(abi.encodeWithSelector(IConsortium.ConsortiumNotCentreAdmin.selector, callers[i]));
             vm.prank(callers[i]);
-            consortium.registerKey(bytes8("k1"), IConsortium.KeyAlgorithm.EdDSA, hex"01");
+            consortium.registerKey(K1, IConsortium.KeyAlgorithm.EdDSA, hex"01");
         }
     }
 
@@ -1066,12 +1071,27 @@ contract ConsortiumRegisterKeyTest is ConsortiumBase {
         _suspend(DANZHOU);
         vm.expectRevert(abi.encodeWithSelector(IConsortium.ConsortiumNotCentreAdmin.selector, danzhouAdmin));
         vm.prank(danzhouAdmin);
-        consortium.registerKey(bytes8("k1"), IConsortium.KeyAlgorithm.EdDSA, hex"01");
+        consortium.registerKey(K1, IConsortium.KeyAlgorithm.EdDSA, hex"01");
+    }
+
+    /// @dev Squatting: a centre cannot take another centre's pending key id with a key of its own.
+    function test_RevertWhen_KeyIdNotDerivedFromKey(bytes memory victimKey, bytes memory ownKey) public {
+        vm.assume(victimKey.length > 0 && ownKey.length > 0 && keccak256(victimKey) != keccak256(ownKey));
+        bytes8 victimId = bytes8(sha256(victimKey));
+        bytes8 derived = bytes8(sha256(ownKey));
+        vm.assume(victimId != bytes8(0) && victimId != derived);
+        vm.expectRevert(abi.encodeWithSelector(IConsortium.ConsortiumKeyIdMismatch.selector, victimId, derived));
+        vm.prank(sanyaAdmin);
+        consortium.registerKey(victimId, IConsortium.KeyAlgorithm.EdDSA, ownKey);
+        // The victim registers its key under its id afterwards.
+        vm.prank(haikouAdmin);
+        consortium.registerKey(victimId, IConsortium.KeyAlgorithm.EdDSA, victimKey);
+        assertEq(consortium.key(victimId).centre, HAIKOU);
     }
 }
 
 contract ConsortiumRetireKeyTest is ConsortiumBase {
-    bytes8 internal constant KEY = bytes8("haikou1");
+    bytes8 internal constant KEY = bytes8(sha256(hex"0102"));
 
     function setUp() public override {
         super.setUp();

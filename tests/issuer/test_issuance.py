@@ -170,7 +170,7 @@ def test_bulk_issuance_covers_every_open_account_with_deposits(
     with session_scope(engine) as s:
         roots = list(s.scalars(select(Batch.root).where(Batch.id.in_({c.batch_id for c in bulk}))))
     for root in roots:
-        info = contracts.ledger.batch(root)
+        info = contracts.ledger.batch(CENTRE, root)
         assert info is not None and info.centre == CENTRE
 
 

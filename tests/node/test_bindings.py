@@ -3,6 +3,8 @@ errors mapped to ContractError with their names and values."""
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from eth_utils import keccak
@@ -80,7 +82,7 @@ def test_decode_revert_handles_empty_and_unknown_data() -> None:
 
 def test_keys_are_valid_from_registration_until_retirement(tester_contracts: Contracts, tester_w3: Web3) -> None:
     c = tester_contracts.consortium
-    key_id = b"\x10" * 8
+    key_id = hashlib.sha256(b"\xaa" * 32).digest()[:8]  # derived from the key, on chain too
     c.register_key(admin(tester_w3, 460100), key_id, KeyAlgorithm.EDDSA, b"\xaa" * 32)
     k = c.key(key_id)
     assert (k.centre, k.algorithm, k.valid_until, k.public_key) == (460100, KeyAlgorithm.EDDSA, 0, b"\xaa" * 32)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import os
 import signal
 import subprocess
@@ -30,8 +32,9 @@ def _activity(w3: Web3, contracts: Contracts, rounds: int) -> list[bytes]:
     subjects = []
     salt = os.urandom(4)
     for i in range(rounds):
-        key_id = keccak(salt + bytes([i]))[:8]
-        contracts.consortium.register_key(haikou_admin, key_id, KeyAlgorithm.EDDSA, keccak(key_id))
+        public = keccak(salt + bytes([i]))
+        key_id = hashlib.sha256(public).digest()[:8]
+        contracts.consortium.register_key(haikou_admin, key_id, KeyAlgorithm.EDDSA, public)
         if i % 2:
             contracts.consortium.retire_key(haikou_admin, key_id)
         code = demo.DEMO_CENTRES[i % 3].code

@@ -72,7 +72,7 @@ def test_up_is_idempotent_and_stop_keeps_contracts_and_entries(tmp_path: Path) -
         assert w3.eth.block_number == block_before
         again = load_contracts(w3, record_path)
         assert [e.id for e in again.blacklist.active_entries_of(subject)] == [entry_id]
-        batch = again.ledger.batch(b"\x33" * 32)
+        batch = again.ledger.batch(460100, b"\x33" * 32)
         assert batch is not None and batch.centre == 460100 and batch.leaf_count == 7
         assert again.consortium.institution(91000001).active
         second = deploy(w3, demo.demo_deployer(), demo_genesis(), record_path, admins=demo_admins())
