@@ -944,7 +944,7 @@ contract ConsortiumSetOperatorTest is ConsortiumBase {
         ledger.anchor(keccak256("root"), 1);
         vm.prank(newOperator);
         ledger.anchor(keccak256("root"), 1);
-        assertEq(ledger.batch(keccak256("root")).centre, HAIKOU);
+        assertEq(ledger.batch(HAIKOU, keccak256("root")).centre, HAIKOU);
     }
 
     function test_RevertWhen_NewOperatorZero() public {
@@ -988,7 +988,7 @@ contract ConsortiumSetOperatorTest is ConsortiumBase {
 
 contract ConsortiumRegisterKeyTest is ConsortiumBase {
     /// @dev Key ids are derived from the key: the first 8 bytes of its sha256.
-    bytes8 internal constant K1 = bytes8(sha256(hex"01"));
+    bytes8 internal constant K1 = 0x4bf5122f344554c5; // bytes8(sha256(hex"01")), spelled out: a precompile call would eat vm.prank
 
     function test_RegisterKey(uint8 alg, bytes memory publicKey, uint256 after_) public {
         vm.assume(publicKey.length > 0);
@@ -1091,7 +1091,7 @@ contract ConsortiumRegisterKeyTest is ConsortiumBase {
 }
 
 contract ConsortiumRetireKeyTest is ConsortiumBase {
-    bytes8 internal constant KEY = bytes8(sha256(hex"0102"));
+    bytes8 internal constant KEY = 0xa12871fee210fb86; // bytes8(sha256(hex"0102"))
 
     function setUp() public override {
         super.setUp();
@@ -1154,7 +1154,7 @@ contract ConsortiumRetireKeyTest is ConsortiumBase {
 }
 
 contract ConsortiumKeyValidAtTest is ConsortiumBase {
-    bytes8 internal constant KEY = bytes8("sanya-k1");
+    bytes8 internal constant KEY = 0xe52d9c508c502347; // bytes8(sha256(hex"04"))
 
     /// @dev A key registered at `from` and retired at `until` (or never) is valid on [from, until).
     function test_KeyValidAt(uint256 lead, uint256 life, bool retire, uint256 at) public {
