@@ -82,5 +82,8 @@ bench: bootstrap gas scripts/oa-bench/node_modules/.installed
 	@$(BIN)/python scripts/bench_issue.py --accounts $(BENCH_ACCOUNTS)
 	@$(BIN)/python scripts/bench_sm2.py --accounts $(SM2_BENCH_ACCOUNTS)
 
+bench-network: bootstrap geth
+	@$(BIN)/python scripts/bench_network.py
+
 clean:
 	rm -rf var/build var/hardhat .pytest_cache
