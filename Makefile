@@ -37,16 +37,33 @@ $(VENV)/.installed: pyproject.toml
 	@$(BIN)/python -c 'import node, verifier, issuer, web3, solcx' 
 	@touch $@
 
+# `make run VALIDATORS=4`: the demo on a local geth Clique network (its own HPF_HOME, so its
+# databases and deployment never mix with anvil's); each centre on its own validator.
+VALIDATORS ?=
+NET_HOME := var/network-demo
+
 run: bootstrap
+ifeq ($(strip $(VALIDATORS)),)
 	@$(BIN)/hpf node up
 	@$(BIN)/hpf deploy
 	@$(BIN)/python scripts/demo_setup.py
 	@$(BIN)/python scripts/services.py start
 	@$(BIN)/python scripts/run_summary.py
+else
+	@bash scripts/bootstrap-geth.sh
+	@HPF_HOME=$(NET_HOME) $(BIN)/hpf network up --validators $(VALIDATORS)
+	@export HPF_HOME=$(NET_HOME) HPF_NETWORK_DEMO=1 && eval "$$($(BIN)/hpf network env --node 0)" && \
+		$(BIN)/hpf deploy && $(BIN)/python scripts/demo_setup.py && $(BIN)/python scripts/services.py start && \
+		$(BIN)/python scripts/run_summary.py
+	@HPF_HOME=$(NET_HOME) $(BIN)/hpf network status
+endif
 
 stop: bootstrap
 	@$(BIN)/python scripts/services.py stop
 	@$(BIN)/hpf node down
+	@if [ -f $(NET_HOME)/network/network.json ]; then \
+		HPF_HOME=$(NET_HOME) HPF_NETWORK_DEMO=1 $(BIN)/python scripts/services.py stop; \
+		HPF_HOME=$(NET_HOME) $(BIN)/hpf network down; fi
 
 status: bootstrap
 	@$(BIN)/hpf node status

@@ -29,6 +29,18 @@ class Service:
     cmd: list[str]
     health: str
     url: str
+    env: tuple[tuple[str, str], ...] = ()  # extra environment (which node it talks to)
+
+
+def _node_env() -> list[dict[str, str]] | None:
+    """With HPF_NETWORK_DEMO set (`make run VALIDATORS=N`): per validator, the settings that
+    point a service at it."""
+    if not os.environ.get("HPF_NETWORK_DEMO"):
+        return None
+    from node.network import LocalNetwork
+
+    nodes = LocalNetwork(get_settings().network_dir).nodes()
+    return [{"HPF_RPC_URL": n.rpc_url, "HPF_CHAIN_ID": str(n.chain_id), "HPF_LOCAL_NETWORK": "1"} for n in nodes]
 
 
 def services() -> list[Service]:
@@ -36,13 +48,18 @@ def services() -> list[Service]:
     from node.accounts import DEMO_CENTRES
 
     s = get_settings()
+    nodes = _node_env()
     base = f"http://{s.verifier_host}:{s.verifier_port}"
-    out = [Service("verifier", [HPF, "verifier", "serve"], f"{base}/healthz", f"{base}/")]
+    # On the local network each centre talks to its own validator, the verifier to the last one.
+    verifier_env = tuple(nodes[-1].items()) if nodes else ()
+    out = [Service("verifier", [HPF, "verifier", "serve"], f"{base}/healthz", f"{base}/", verifier_env)]
     iset = get_issuer_settings()
-    for c in DEMO_CENTRES:
+    for k, c in enumerate(DEMO_CENTRES):
         port = iset.issuer_port(c.code)
         url = f"http://{iset.issuer_host}:{port}"
-        out.append(Service(f"issuer-{c.code}", [HPF, "issuer", "serve", "--centre", str(c.code)], f"{url}/healthz", url))
+        env = tuple(nodes[k % len(nodes)].items()) if nodes else ()
+        out.append(Service(f"issuer-{c.code}", [HPF, "issuer", "serve", "--centre", str(c.code)], f"{url}/healthz",
+                           url, env))
     return out
 
 
@@ -75,7 +92,7 @@ def start(svc: Service) -> None:
         return
     log = open(_run_dir() / f"{svc.name}.log", "ab")  # noqa: SIM115 — handed to the child
     proc = subprocess.Popen(svc.cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                            start_new_session=True, cwd=ROOT)
+                            start_new_session=True, cwd=ROOT, env={**os.environ, **dict(svc.env)})
     (_run_dir() / f"{svc.name}.pid").write_text(str(proc.pid))
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
