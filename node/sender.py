@@ -57,7 +57,8 @@ class NonceLock:
     def held(self) -> Iterator[None]:
         with self._thread_lock:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            # Lock a file that is never replaced (the record next to it is, atomically).
+            fd = os.open(self.path.with_suffix(".lock"), os.O_RDWR | os.O_CREAT, 0o600)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX)
                 yield
