@@ -755,20 +755,23 @@ class Issuer:
             self.anchorer.reset()  # sent before and gone (a rewound fork): the node's nonce decides
         # 2. Sign, record the hashes, then send, holding the operator account (one sender for
         # every process of the centre): a crash after the commit is seen as ANCHORING.
-        try:
-            with self.anchorer.sending() as slot:
-                items = [(Anchorer.anchor_data(b.root, b.leaf_count), ANCHOR_GAS) for b in to_send]  # type: ignore[arg-type]
-                signed = self.anchorer.sign_in(slot, items)
-                with session_scope(self.engine) as s:
-                    s.execute(
-                        update(Batch).execution_options(synchronize_session=False),
-                        [{"id": b.id, "state": BatchState.ANCHORING, "tx_hash": h}
-                         for b, (h, _) in zip(to_send, signed, strict=True)],
-                    )
-                slot.send([raw for _, raw in signed])
-        except ChainUnavailable:
-            self.anchorer.reset()
-            raise
+        for attempt in (0, 1):  # a nonce someone used outside the shared sender costs one retry
+            try:
+                with self.anchorer.sending() as slot:
+                    items = [(Anchorer.anchor_data(b.root, b.leaf_count), ANCHOR_GAS) for b in to_send]  # type: ignore[arg-type]
+                    signed = self.anchorer.sign_in(slot, items)
+                    with session_scope(self.engine) as s:
+                        s.execute(
+                            update(Batch).execution_options(synchronize_session=False),
+                            [{"id": b.id, "state": BatchState.ANCHORING, "tx_hash": h}
+                             for b, (h, _) in zip(to_send, signed, strict=True)],
+                        )
+                    slot.send([raw for _, raw in signed])
+                break
+            except ChainUnavailable as exc:
+                self.anchorer.reset()
+                if attempt or "nonce" not in str(exc).lower():
+                    raise
         self.anchorer.wait([h for h, _ in signed])
         # 3. The ledger decides.
         done, missing = self._ledger_says(to_send)

@@ -255,7 +255,7 @@ def test_without_a_chain_a_request_waits_and_says_so(tmp_path: Path, network: tu
     live = open_issuer(CENTRE, node_settings=ns, issuer_settings=iset, engine=engine)
     dead = Issuer(centre=CENTRE, engine=engine, passphrase=live.passphrase, consortium_key=DEMO_CONSORTIUM_KEY,
                   anchorer=Anchorer(RpcClient(f"http://127.0.0.1:{free_port()}", timeout=0.5), ledger=live.anchorer.ledger,
-                                    account=live.anchorer.account, chain_id=46000))
+                                    account=live.anchorer.account, chain_id=46000, centre=CENTRE, home=ns.home))
     (account,) = _accounts(engine, 1)
     cert_id = dead.submit(account_id=account.id)
     with pytest.raises(ChainUnavailable):
