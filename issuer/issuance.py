@@ -740,8 +740,9 @@ class Issuer:
         self.reconciler.check_anchored(full=True)
         return self.anchor_pending(force=True)
 
-    def _anchor(self, batch_ids: list[int]) -> int:
-        """Anchor the batches (SEALED or ANCHORING) and attach their proofs."""
+    def _anchor(self, batch_ids: list[int], *, wait: bool = True) -> int:
+        """Anchor the batches (SEALED or ANCHORING) and attach their proofs. Without `wait`
+        (bulk issuance) the transactions are sent and the caller settles them later."""
         with session_scope(self.engine) as s:
             batches = list(s.scalars(select(Batch).where(Batch.id.in_(batch_ids)).order_by(Batch.id)))
         if not batches:
@@ -772,6 +773,8 @@ class Issuer:
                 self.anchorer.reset()
                 if attempt or "nonce" not in str(exc).lower():
                     raise
+        if not wait:
+            return finished
         self.anchorer.wait([h for h, _ in signed])
         # 3. The ledger decides.
         done, missing = self._ledger_says(to_send)
@@ -874,7 +877,7 @@ class Issuer:
             stored += len(rows)
             if anchored is not None:
                 report.issued += anchored.result()
-            anchored = anchoring.submit(self._anchor_all, batch_ids)
+            anchored = anchoring.submit(self._anchor_all, batch_ids, wait=False)  # settled at the end
             if progress is not None:
                 progress(stored, total)
 
@@ -910,14 +913,14 @@ class Issuer:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _anchor_all(self, batch_ids: list[int]) -> int:
+    def _anchor_all(self, batch_ids: list[int], *, wait: bool = True) -> int:
         with self._anchor_lock:
-            return self._anchor(batch_ids)
+            return sum(self._anchor(batch_ids[i : i + 32], wait=wait) for i in range(0, len(batch_ids), 32))
 
     def _settle(self, batch_ids: list[int], *, timeout: float = 300.0) -> int:
         """Wait until the batches are final (anchoring again what went missing); certificates
         finished meanwhile."""
-        done = 0
+        done = passes = 0
         deadline = time.monotonic() + timeout
         while batch_ids and time.monotonic() < deadline:
             with session_scope(self.engine) as s:
@@ -925,9 +928,10 @@ class Issuer:
                                                                   Batch.state != BatchState.ANCHORED)))
             if not batch_ids:
                 break
-            time.sleep(_FINALITY_POLL)
-            for i in range(0, len(batch_ids), 32):
-                done += self._anchor_all(batch_ids[i : i + 32])
+            if passes:
+                time.sleep(_FINALITY_POLL)
+            passes += 1
+            done += self._anchor_all(batch_ids)
         return done
 
     def _load_chunk(self, after_id: int, count: int) -> list[AccountFacts]:

@@ -209,3 +209,26 @@ def test_a_verifier_behind_a_stale_node_answers_indeterminate(geth_net: GethNet)
     finally:
         net.connect()
     geth_net.wait_synced()
+
+
+def test_network_cli_status_and_audit_json(geth_net: GethNet, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from issuer.console import app
+    from node.settings import get_settings
+
+    monkeypatch.setenv("HPF_HOME", str(geth_net.home))
+    monkeypatch.setenv("HPF_CONFIG", str(geth_net.home / "none.toml"))
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["network", "status", "--json"])
+        assert result.exit_code == 0, result.output
+        nodes = json.loads(result.output)["nodes"]
+        assert [n["index"] for n in nodes] == [0, 1, 2, 3] and all(n["sealing"] for n in nodes)
+        assert {"rpc_url", "head", "peers", "lag"} <= set(nodes[0])
+        result = CliRunner().invoke(app, ["network", "stop-node", "9"])
+        assert result.exit_code == 1 and "no validator 9" in result.output.lower()
+    finally:
+        get_settings.cache_clear()
