@@ -27,6 +27,7 @@ REASON_ZH: dict[str, str] = {
     "EXPIRED": "已过期",
     "WRONG_AUDIENCE": "非贵机构使用",
     "CHAIN_UNAVAILABLE": "区块链暂不可用",
+    "NODE_BEHIND": "区块链节点落后",
 }
 #: The checks' names in Chinese, for the collapsed technical details.
 CHECK_ZH: dict[str, str] = {
@@ -127,6 +128,12 @@ def summary(verdict: str, checks: list[dict[str, Any]], certificate: dict[str, A
                        headline_en="Cannot verify (a newer certificate version)",
                        advice_zh="请更新核验系统后重试；在此之前请勿据此办理业务。",
                        advice_en="Update the verifier and try again; do not rely on it until then.")
+        elif _failed(checks, "NODE_BEHIND"):
+            out.update(tone="unknown", headline_zh="无法核验（区块链节点落后）",
+                       headline_en="Cannot verify (the chain node is behind)",
+                       advice_zh="所读节点的最新区块过旧，可能漏掉撤销记录；请稍后重试或换用其他节点，在得到结论前请勿据此办理业务。",
+                       advice_en="The node's newest block is too old and could hide a revocation; try again or read "
+                                 "another node, and do not rely on the certificate until then.")
         else:
             out.update(tone="unknown", headline_zh="无法核验（区块链暂不可用）",
                        headline_en="Cannot verify (the chain is unavailable)",
