@@ -9,7 +9,7 @@ import pytest
 import rlp
 from typer.testing import CliRunner
 
-from issuer.console import app
+from node.network_cli import app  # the group itself: the hpf root callback would bind logging to the runner
 from node.besu import BFT_MIX_HASH, BesuConfigError, qbft_extra_data, read_extra_data, write_qbft_config
 
 ADDRS = ["0x" + bytes([i]) .hex() * 20 for i in (0x11, 0x22, 0x33, 0x44)]
@@ -29,7 +29,7 @@ def test_config_writes_genesis_and_one_directory_per_validator(tmp_path: Path) -
     vals = [{"name": f"centre {i}", "address": a, "enode": f"enode://{'ab' * 64}@10.0.0.{i}:30303"}
             for i, a in enumerate(ADDRS)]
     (tmp_path / "v.json").write_text(json.dumps(vals))
-    result = CliRunner().invoke(app, ["network", "config", "--engine", "besu-qbft", "--validators",
+    result = CliRunner().invoke(app, ["config", "--engine", "besu-qbft", "--validators",
                                       str(tmp_path / "v.json"), "--out", str(tmp_path / "out"), "--block-period", "2"])
     assert result.exit_code == 0, result.output
     genesis = json.loads((tmp_path / "out" / "genesis.json").read_text())
@@ -51,6 +51,6 @@ def test_bad_validators_files_are_refused_in_one_sentence(tmp_path: Path, conten
     (tmp_path / "v.json").write_text(content)
     with pytest.raises(BesuConfigError, match=why):
         write_qbft_config(tmp_path / "v.json", tmp_path / "out", chain_id=46001)
-    result = CliRunner().invoke(app, ["network", "config", "--validators", str(tmp_path / "v.json"),
+    result = CliRunner().invoke(app, ["config", "--validators", str(tmp_path / "v.json"),
                                       "--out", str(tmp_path / "out")])
     assert result.exit_code == 64

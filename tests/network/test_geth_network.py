@@ -216,19 +216,19 @@ def test_network_cli_status_and_audit_json(geth_net: GethNet, monkeypatch: pytes
 
     from typer.testing import CliRunner
 
-    from issuer.console import app
+    from node.network_cli import app
     from node.settings import get_settings
 
     monkeypatch.setenv("HPF_HOME", str(geth_net.home))
     monkeypatch.setenv("HPF_CONFIG", str(geth_net.home / "none.toml"))
     get_settings.cache_clear()
     try:
-        result = CliRunner().invoke(app, ["network", "status", "--json"])
+        result = CliRunner().invoke(app, ["status", "--json"])
         assert result.exit_code == 0, result.output
         nodes = json.loads(result.output)["nodes"]
         assert [n["index"] for n in nodes] == [0, 1, 2, 3] and all(n["sealing"] for n in nodes)
         assert {"rpc_url", "head", "peers", "lag"} <= set(nodes[0])
-        result = CliRunner().invoke(app, ["network", "stop-node", "9"])
+        result = CliRunner().invoke(app, ["stop-node", "9"])
         assert result.exit_code == 1 and "no validator 9" in result.output.lower()
     finally:
         get_settings.cache_clear()
