@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import sys
 from pathlib import Path
 
@@ -37,8 +39,13 @@ def main() -> None:
 
     for id_number, name in logins():
         print(f"  demo login       {id_number} / {DEMO_PASSWORD}  ({name}, 海口)")
-    print(f"  node log         {s.node_dir / 'anvil.log'}; services' logs in {s.home / 'run'}")
-    print("  stop with        make stop   (state is kept; `make run` resumes)")
+    if os.environ.get("HPF_NETWORK_DEMO"):  # make run VALIDATORS=N
+        print(f"  node logs        {s.network_dir}/validator-*/geth.log; services' logs in {s.home / 'run'}")
+        print("  validators       `HPF_HOME=var/network-demo .venv/bin/hpf network status` (each centre on its own)")
+        print("  stop with        make stop   (state is kept; `make run VALIDATORS=N` resumes)")
+    else:
+        print(f"  node log         {s.node_dir / 'anvil.log'}; services' logs in {s.home / 'run'}")
+        print("  stop with        make stop   (state is kept; `make run` resumes)")
 
 
 if __name__ == "__main__":
