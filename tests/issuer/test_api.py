@@ -290,6 +290,28 @@ def test_staff_blacklist_add_check_lift(app: Any) -> None:
     assert len(audit.json()["checks"]) >= 4 and {x["recorder"] for x in audit.json()["checks"]} == {CENTRE}
 
 
+def test_staff_blacklist_refuses_a_duplicate(app: Any) -> None:
+    """The same person listed for the same reason a second and third time (before: 200 three
+    times, three entries) is refused with 409 and one sentence; another reason too, since a
+    centre holds one active entry per person (the contract enforces it as well)."""
+    c = client(app)
+    who = make_id(region_code=460100, birth_date=date(1986, 6, 7), sequence=78)
+    listing = {"id_number": who, "reason": "loan-default", "years": 5}
+    r = c.post("/v1/staff/blacklist", headers=STAFF, json=listing)
+    assert r.status_code == 200, r.text
+    entry = r.json()["entry_id"]
+    for _ in range(2):
+        body = assert_error(c.post("/v1/staff/blacklist", headers=STAFF, json=listing), 409)
+        assert "不重复列入" in body["error_zh"] and str(entry) in body["error"]
+    other = assert_error(c.post("/v1/staff/blacklist", headers=STAFF, json={**listing, "reason": "other"}), 409)
+    assert "请先解除原条目" in other["error_zh"]
+    found = c.get("/v1/staff/blacklist/check", headers=STAFF, params={"id_number": who, "direct": "true"}).json()
+    assert [e["id"] for e in found["entries"]] == [entry]
+    # Once lifted, the person may be listed again.
+    assert c.post(f"/v1/staff/blacklist/{entry}/lift", headers=STAFF, json={"reason": "paid"}).status_code == 200
+    assert c.post("/v1/staff/blacklist", headers=STAFF, json=listing).status_code == 200
+
+
 def test_chain_down_answers_503(network: tuple[Settings, IssuerSettings, Contracts], employees: list[str]) -> None:
     """A service started while its chain node is down still starts, logs in, shows the account,
     and answers 503 with a clear sentence where it needs the chain."""
