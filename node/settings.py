@@ -71,6 +71,11 @@ class Settings(HpfSettings):
     verifier_public_url: str = Field(
         default="http://127.0.0.1:8600/", description="the verifier page's public address, printed on certificates"
     )
+    # Per-institution quotas of the verifier service (verifier/quotas.py); 0 = no limit.
+    verifier_verifications_per_minute: int = Field(default=120, ge=0, description="per institution")
+    verifier_verifications_per_day: int = Field(default=5_000, ge=0, description="per institution")
+    verifier_blacklist_checks_per_minute: int = Field(default=60, ge=0, description="per institution")
+    verifier_blacklist_checks_per_day: int = Field(default=2_000, ge=0, description="per institution")
     log_level: str = "INFO"
     log_json: bool = False
 
