@@ -165,7 +165,9 @@ def test_killing_the_issuer_at_random_moments_loses_and_doubles_nothing(
 
 def test_killing_the_chain_node_mid_run_then_restarting_it(engine: Engine, env: dict[str, str], node: LocalNode) -> None:
     start = _count(engine)
-    proc = _hpf(env, "issuer", "issue-all", "--centre", str(CENTRE), "--workers", "0", "--json")
+    # --reissue: the runs above certified the accounts already, and this run must be busy
+    # issuing when the node dies.
+    proc = _hpf(env, "issuer", "issue-all", "--centre", str(CENTRE), "--workers", "0", "--reissue", "--json")
     deadline = time.monotonic() + 60
     while _count(engine) == start and time.monotonic() < deadline:
         time.sleep(0.005)
