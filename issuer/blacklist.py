@@ -399,8 +399,11 @@ class BlacklistService:
             if any(e.centre == self.centre for e in self.indexer.active_entries_of(subject, now)):
                 already += 1
             else:
-                self.add(number, reason, years, note=note)
-                listed += 1
+                try:
+                    self.add(number, reason, years, note=note)
+                    listed += 1
+                except AlreadyListed:  # listed since the index was read
+                    already += 1
             if progress:
                 progress(n, len(valid))
         self.sync()
