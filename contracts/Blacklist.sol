@@ -7,6 +7,10 @@ import {IBlacklist} from "./interfaces/IBlacklist.sol";
 /// @title Blacklist
 /// @notice The consortium's shared list of people barred for fraud or loan default.
 /// @dev Expiry needs no transaction: views compare `expiresAt` with the block time.
+/// Each subject's entries form a list from `_latest` through `previous`; every listing first
+/// unlinks the entries that were lifted or have expired, and a centre holds at most one active
+/// entry per subject, so the walk is never longer than the number of centres that list the
+/// subject (one link per centre), however many times it was listed and lifted.
 contract Blacklist is IBlacklist {
     /// @dev Keeps `now + maxDuration` far from overflowing uint64.
     uint64 private constant _MAX_DURATION_BOUND = 100 * 365 days;
@@ -45,6 +49,7 @@ contract Blacklist is IBlacklist {
         uint64 earliest = now_ + _minDuration;
         uint64 latest = now_ + _maxDuration;
         if (expiresAt < earliest || expiresAt > latest) revert BlacklistInvalidExpiry(expiresAt, earliest, latest);
+        uint64 head = _pruneAndCheck(subject, code);
         uint64 counts = _counts[code] + 1;
         _counts[code] = counts;
         id = (uint64(code) << 32) | (counts & 0xffffffff);
@@ -54,7 +59,7 @@ contract Blacklist is IBlacklist {
             status: EntryStatus.Listed,
             listedAt: now_,
             expiresAt: expiresAt,
-            previous: _latest[subject]
+            previous: head
         });
         _latest[subject] = id;
         emit EntryListed(id, subject, code, reason, expiresAt, caseHash);
@@ -159,6 +164,25 @@ contract Blacklist is IBlacklist {
         uint32 code = _checkOperator(msg.sender);
         e = _knownEntry(id);
         if (e.centre != code) revert BlacklistNotListingCentre(id, code);
+    }
+
+    /// @dev Unlinks the subject's lifted and expired entries and returns the first one kept;
+    /// reverts if `code` already holds an active entry for the subject. Kept entries are all
+    /// active, so the list holds at most one per centre.
+    function _pruneAndCheck(bytes32 subject, uint32 code) private returns (uint64 head) {
+        uint64 kept = 0;
+        for (uint64 id = _latest[subject]; id != 0;) {
+            Entry storage e = _entries[id];
+            uint64 next = e.previous;
+            if (_isActive(e)) {
+                if (e.centre == code) revert BlacklistAlreadyListed(subject, code, id);
+                if (kept == 0) head = id;
+                else if (_entries[kept].previous != id) _entries[kept].previous = id;
+                kept = id;
+            }
+            id = next;
+        }
+        if (kept != 0 && _entries[kept].previous != 0) _entries[kept].previous = 0;
     }
 
     function _lift(Entry storage e, uint64 id, uint32 liftedBy, string calldata reason) private {

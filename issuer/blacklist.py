@@ -57,6 +57,27 @@ class BadBlacklistInput(BlacklistError):
     exit_code = EXIT_USAGE
 
 
+class AlreadyListed(BlacklistError):
+    """The centre already holds an active entry for the person (the contract allows one)."""
+
+
+def _already_listed(entry: Any, reason: BlacklistReason) -> AlreadyListed:
+    until = time.strftime("%Y-%m-%d", time.gmtime(int(entry.expires_at)))
+    if entry.reason == reason:
+        return AlreadyListed(
+            f"This centre already lists the person for the same reason (entry {entry.id}, until {until}); "
+            "nothing was listed twice.",
+            message_zh=f"本中心已以相同原因将该人员列入黑名单（条目 {entry.id}，至 {until}），不重复列入。",
+        )
+    name = reason_name(entry.reason)
+    return AlreadyListed(
+        f"This centre already lists the person (entry {entry.id}, {name}, until {until}); a centre holds one "
+        "active entry per person: lift it first to list the person for another reason.",
+        message_zh=f"本中心已将该人员列入黑名单（条目 {entry.id}，原因：{REASONS[name][1]}，至 {until}）；"
+        "每个中心对同一人只保留一个有效条目，如需以其他原因列入，请先解除原条目。",
+    )
+
+
 def reason_name(reason: BlacklistReason) -> str:
     return _REASON_NAMES[reason]
 
@@ -196,6 +217,10 @@ class BlacklistService:
         if evidence is not None and not evidence.is_file():
             raise BadBlacklistInput(f"The evidence file {evidence} does not exist.", message_zh=f"证据文件 {evidence} 不存在。")
         subject = subject_ref(self.key, number, normalised=True)
+        # Read from the chain, not the index: two clicks a second apart must not both list.
+        for held in self.contracts.blacklist.active_entries_of(subject):
+            if held.centre == self.centre:
+                raise _already_listed(held, r)
         case_hash = self._store_case(subject, r, note, evidence)
         expires_at = self._expiry(years)
         try:
@@ -375,8 +400,11 @@ class BlacklistService:
             if any(e.centre == self.centre for e in self.indexer.active_entries_of(subject, now)):
                 already += 1
             else:
-                self.add(number, reason, years, note=note)
-                listed += 1
+                try:
+                    self.add(number, reason, years, note=note)
+                    listed += 1
+                except AlreadyListed:  # listed since the index was read
+                    already += 1
             if progress:
                 progress(n, len(valid))
         self.sync()
@@ -422,6 +450,7 @@ _ERRORS_ZH = {
     "BlacklistUnknownEntry": "没有这个黑名单条目。",
     "BlacklistEntryNotActive": "该条目已解除或已过期。",
     "BlacklistInvalidExpiry": "期限超出联盟规定的范围。",
+    "BlacklistAlreadyListed": "本中心已将该人员列入黑名单，不重复列入。",
 }
 _ERRORS_EN = {
     "BlacklistNotListingCentre": "Only the centre that listed the entry can lift it",
@@ -429,6 +458,7 @@ _ERRORS_EN = {
     "BlacklistUnknownEntry": "There is no such blacklist entry",
     "BlacklistEntryNotActive": "The entry is already lifted or expired",
     "BlacklistInvalidExpiry": "The expiry is outside the consortium's bounds",
+    "BlacklistAlreadyListed": "This centre already lists the person",
 }
 
 

@@ -370,7 +370,8 @@ def _worker_sign(accounts: list[AccountFacts], numbers: list[str], purpose: str,
 @dataclass
 class IssueAllReport:
     issued: int = 0
-    skipped: int = 0
+    skipped: int = 0  # accounts without deposits
+    already_current: int = 0  # accounts that hold a current certificate of the same content
     batches: int = 0
     seconds: float = 0.0
     problems: list[str] = field(default_factory=list)
@@ -379,6 +380,7 @@ class IssueAllReport:
         return {
             "issued": self.issued,
             "skipped": self.skipped,
+            "already_current": self.already_current,
             "batches": self.batches,
             "seconds": round(self.seconds, 3),
             "per_second": round(self.issued / self.seconds, 1) if self.seconds else None,
@@ -832,11 +834,14 @@ class Issuer:
 
     def issue_all(
         self, *, purpose: str = "housing-loan", progress: Callable[[int, int], None] | None = None,
-        limit: int | None = None, workers: int | None = None,
+        limit: int | None = None, workers: int | None = None, reissue: bool = False,
     ) -> IssueAllReport:
-        """A certificate for every account that is not closed and has deposits. Worker processes
-        sign chunks of accounts while this process stores the previous chunk and a thread anchors
-        the one before; `workers` = 0 (the default) signs in this process."""
+        """A certificate for every account that is not closed and has deposits, except those that
+        hold a current certificate of the same content (issuer/resume.py) unless `reissue`: run
+        again after a crash, it resumes. Worker processes sign chunks of accounts while this
+        process stores the previous chunk and a thread anchors the one before; `workers` = 0
+        (the default) signs in this process."""
+        from issuer.resume import already_certified  # noqa: PLC0415
         check_purpose(purpose)
         started = time.perf_counter()
         report = IssueAllReport()
@@ -879,7 +884,10 @@ class Issuer:
                 report.issued += anchored.result()
             anchored = anchoring.submit(self._anchor_all, batch_ids, wait=False)  # settled at the end
             if progress is not None:
-                progress(stored, total)
+                progress(stored + report.already_current, total)
+
+        def content_of(account: AccountFacts, **fields: Any) -> fmt.Certificate:
+            return certificate_content(account, account_summary(account), purpose=purpose, audience=None, **fields)
 
         try:
             while loaded < total:
@@ -888,6 +896,15 @@ class Issuer:
                     break
                 last_id = chunk[-1].id
                 loaded += len(chunk)
+                if not reissue:
+                    held = already_certified(self.engine, self.centre, chunk, purpose=purpose, now=utcnow(),
+                                             content_of=content_of)
+                    report.already_current += len(held)
+                    chunk = [a for a in chunk if a.id not in held]
+                    if not chunk:
+                        if progress is not None:
+                            progress(stored + report.already_current, total)
+                        continue
                 now = int(time.time())
                 with session_scope(self.engine) as s:  # numbers a crash skips are never reused
                     numbers = reserve_certificate_numbers(s, centre=self.centre, year=number_year(utcnow()),

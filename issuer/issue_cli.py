@@ -2,7 +2,7 @@
 
     hpf issue --centre 460100 --id ID [--purpose P] [--minimal] [--audience INSTITUTION] --out cert.pdf|.png|.txt [--json]
     hpf revoke --centre 460100 CERT_NUMBER --reason TEXT [--code issued-in-error] [--json]
-    hpf issuer issue-all --centre 460100 [--purpose P] [--limit N] [--json]
+    hpf issuer issue-all --centre 460100 [--purpose P] [--limit N] [--reissue] [--json]
     hpf issuer status --centre 460100 [--json]
     hpf issuer rotate-key --centre 460100 [--algorithm ed25519|es256|sm2]
     hpf issuer set-password --centre 460100 --id ID   (the password from stdin, or asked twice)
@@ -165,18 +165,23 @@ def issue_all_command(
     workers: Annotated[
         int | None, typer.Option(min=0, help="Signing processes (default 0: sign in this process).")
     ] = None,
+    reissue: Annotated[
+        bool, typer.Option("--reissue", help="Issue also to accounts that already hold a current certificate of the same content.")
+    ] = False,
     json_out: JsonOut = False,
 ) -> None:
     """Issue a certificate for every account that is not closed and has deposits (批量出具), with a
-    progress bar and a summary. Safe to interrupt: what was stored is anchored on the next run
-    of any issuer command for the centre."""
+    progress bar and a summary. Safe to interrupt and run again: what was stored is anchored on
+    the next run of any issuer command for the centre, and accounts that already hold a current
+    certificate of the same content (same purpose, figures unchanged) are skipped unless
+    --reissue; the summary (and --json "already_current") says how many."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     with _chain_errors(json_out):
         issuer = _open(centre)
         issuer.recover()
         if json_out:
-            report = issuer.issue_all(purpose=purpose, limit=limit, workers=workers)
+            report = issuer.issue_all(purpose=purpose, limit=limit, workers=workers, reissue=reissue)
         else:
             with Progress(TextColumn("issuing 出具"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                           console=err, transient=True) as bar:
@@ -185,14 +190,17 @@ def issue_all_command(
                 def progress(done: int, total: int) -> None:
                     bar.update(task, completed=done, total=total)
 
-                report = issuer.issue_all(purpose=purpose, limit=limit, workers=workers, progress=progress)
+                report = issuer.issue_all(purpose=purpose, limit=limit, workers=workers, progress=progress,
+                                          reissue=reissue)
     summary = report.to_json()
     if json_out:
         print(json.dumps(summary, ensure_ascii=False))
         return
     out.print(
         f"issued {report.issued} certificates (已出具) in {report.batches} batches, {report.seconds:.1f} s "
-        f"({summary['per_second'] or 0:,.0f}/s); {report.skipped} accounts without deposits skipped",
+        f"({summary['per_second'] or 0:,.0f}/s); {report.skipped} accounts without deposits skipped; "
+        f"{report.already_current} already hold a current certificate of the same content, skipped "
+        "(已有相同内容的有效证明，跳过；--reissue 重新出具)",
         highlight=False,
     )
 

@@ -18,6 +18,8 @@
 | validity_days | `HPF_VALIDITY_DAYS` | JSON `{"default": 90, "commercial-loan": 60, "460200:rental": 30}`: days a certificate is valid, per centre and purpose |
 | signing_algorithms | `HPF_SIGNING_ALGORITHMS` | JSON `{"centre": "ed25519"\|"es256"\|"sm2"}`: a centre's first key; on the local network 460400 Danzhou is `sm2` |
 | pdf_signers | `HPF_PDF_SIGNERS` | JSON `{"centre": {...}}`: the centre's own PDF signer (issuer/pdf_signer.py); the DEMO CA only on the local network |
+| trusted_proxies | `HPF_TRUSTED_PROXIES` | addresses/networks whose X-Forwarded-For is believed; none by default |
+| certificates_per_day | `HPF_CERTIFICATES_PER_DAY` | certificates one employee may request a day; 20, 0 = no limit |
 
 A database URL may contain `{centre}` (e.g. `postgresql+psycopg://hpf@db/hpf_{centre}`) to give
 each centre its own database on one server. Without it, every centre named on this machine
@@ -31,7 +33,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from issuer.errors import ConfigurationError
@@ -102,6 +104,12 @@ class IssuerSettings(HpfSettings):
         default_factory=dict, description="centre -> its PDF signer: pkcs12 or key+chain, passphrase_env, tsa_url"
     )
 
+    trusted_proxies: str = Field(
+        default="", description="reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For is "
+        "believed; empty = none, the peer's address is the client's"
+    )
+    certificates_per_day: int = Field(default=20, ge=0, description="per employee, through the portal; 0 = no limit")
+
     def signing_algorithm_for(self, centre: int) -> Any:
         """The COSE algorithm name of the centre's new signing keys: configured, else (local network
         only) the demo centre's suite, else EdDSA."""
@@ -115,6 +123,19 @@ class IssuerSettings(HpfSettings):
         except ValueError as exc:
             raise ConfigurationError(f"HPF_SIGNING_ALGORITHMS for centre {centre}: {exc}.",
                                      message_zh=f"中心 {centre} 的 HPF_SIGNING_ALGORITHMS 设置错误。") from None
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: str) -> str:
+        from issuer.limits import parse_networks  # noqa: PLC0415
+
+        parse_networks(value)  # ValueError names the bad entry
+        return value
+
+    def proxy_networks(self) -> tuple[Any, ...]:
+        from issuer.limits import parse_networks  # noqa: PLC0415
+
+        return parse_networks(self.trusted_proxies)
 
     def issuer_port(self, centre: int) -> int:
         """The port of the centre's service: configured, else 8701/8702/8703 for the demo centres."""

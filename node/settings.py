@@ -80,6 +80,11 @@ class Settings(HpfSettings):
     max_head_age: float = Field(
         default=60.0, ge=0, description="verifier: a node head older than this (s) reads INDETERMINATE; 0 = off; anvil exempt"
     )
+    # Per-institution quotas of the verifier service (verifier/quotas.py); 0 = no limit.
+    verifier_verifications_per_minute: int = Field(default=120, ge=0, description="per institution")
+    verifier_verifications_per_day: int = Field(default=5_000, ge=0, description="per institution")
+    verifier_blacklist_checks_per_minute: int = Field(default=60, ge=0, description="per institution")
+    verifier_blacklist_checks_per_day: int = Field(default=2_000, ge=0, description="per institution")
     log_level: str = "INFO"
     log_json: bool = False
 

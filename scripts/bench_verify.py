@@ -149,7 +149,9 @@ def main() -> int:
             port = free_port()
             env = {**os.environ, "HPF_HOME": str(home), "HPF_DEPLOYMENTS_DIR": str(home / "deployments"),
                    "HPF_NODE_PORT": str(cfg.port), "HPF_VERIFIER_PORT": str(port), "HPF_LOG_LEVEL": "WARNING",
-                   "HPF_CONFIG": str(home / "none.toml")}
+                   "HPF_CONFIG": str(home / "none.toml"),
+                   # Quotas off: this measures verification, not how soon a quota refuses.
+                   "HPF_VERIFIER_VERIFICATIONS_PER_MINUTE": "0", "HPF_VERIFIER_VERIFICATIONS_PER_DAY": "0"}
             for workers in (1, 2):
                 proc = subprocess.Popen([sys.executable, "-m", "issuer.console", "verifier", "serve", "--workers",
                                          str(workers)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

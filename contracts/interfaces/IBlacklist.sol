@@ -21,7 +21,8 @@ interface IBlacklist {
         Lifted
     }
 
-    /// @notice One listing, packed in one storage slot. `previous` links the subject's entries.
+    /// @notice One listing, packed in one storage slot. `previous` links the subject's entries
+    /// that were still active when the next one was listed (older ones are unlinked then).
     struct Entry {
         uint32 centre;
         Reason reason;
@@ -64,10 +65,14 @@ interface IBlacklist {
     error BlacklistEntryNotActive(uint64 id);
     error BlacklistEntryNotUnderAppeal(uint64 id);
     error BlacklistEntryAlreadyUnderAppeal(uint64 id);
+    /// @notice A centre holds at most one active entry per subject: `activeId` is the one it holds.
+    error BlacklistAlreadyListed(bytes32 subject, uint32 centre, uint64 activeId);
 
     /// @notice Lists `subject` for the caller's centre.
     /// @dev Requires: caller the operator of an active member centre; subject non-zero; a reason;
-    /// `expiresAt` within [now + minDuration, now + maxDuration]. Emits {EntryListed}.
+    /// `expiresAt` within [now + minDuration, now + maxDuration]; the centre holds no active
+    /// entry for `subject` (lift it first to list again for another reason). Unlinks the
+    /// subject's lifted and expired entries from the walk of the views. Emits {EntryListed}.
     /// @return id the entry's id: the centre code in the high 32 bits, its sequence in the low 32.
     function list(bytes32 subject, Reason reason, uint64 expiresAt, bytes32 caseHash) external returns (uint64 id);
 
@@ -97,7 +102,8 @@ interface IBlacklist {
     /// @notice The entry `id`; reverts for an unknown id.
     function entry(uint64 id) external view returns (EntryView memory);
 
-    /// @notice The entries of `subject` that count now: listed or under appeal, not expired.
+    /// @notice The entries of `subject` that count now: listed or under appeal, not expired;
+    /// newest first. At most one per centre; its cost does not grow with the subject's history.
     function activeEntriesOf(bytes32 subject) external view returns (EntryView[] memory);
 
     /// @notice How many active entries each subject has (0 = clear), for many subjects in one call.

@@ -127,9 +127,79 @@ contract BlacklistListTest is BlacklistBase {
         uint64 now_ = uint64(block.timestamp);
         vm.prank(haikouOperator);
         blacklist.list(SUBJECT, IBlacklist.Reason.LoanDefault, now_ + MIN_LISTING, CASE);
-        vm.prank(haikouOperator);
+        vm.prank(sanyaOperator);
         blacklist.list(SUBJECT, IBlacklist.Reason.LoanDefault, now_ + MAX_LISTING, CASE);
         assertEq(_activeCount(SUBJECT), 2);
+    }
+
+    /// @dev The cap: one active entry per centre and subject, whatever the reason.
+    function test_RevertWhen_CentreAlreadyListsSubject(uint256 reasonSeed, bool appealed) public {
+        uint64 id = _list(haikouOperator, SUBJECT);
+        if (appealed) {
+            vm.prank(haikouOperator);
+            blacklist.markUnderAppeal(id);
+        }
+        uint64 expiresAt = _inFourYears();
+        IBlacklist.Reason reason = _reason(reasonSeed);
+        vm.expectRevert(abi.encodeWithSelector(IBlacklist.BlacklistAlreadyListed.selector, SUBJECT, HAIKOU, id));
+        vm.prank(haikouOperator);
+        blacklist.list(SUBJECT, reason, expiresAt, CASE);
+    }
+
+    /// @dev At the cap, every centre holds one entry on the subject; lifting or expiry frees the
+    /// centre's place, and the view never holds more than one entry per centre.
+    function test_List_AtTheCapEveryCentreOnce() public {
+        address[3] memory operators = [haikouOperator, sanyaOperator, danzhouOperator];
+        uint64[3] memory ids;
+        for (uint256 c = 0; c < 3; ++c) {
+            ids[c] = _list(operators[c], SUBJECT);
+        }
+        assertEq(_activeCount(SUBJECT), 3);
+        for (uint256 c = 0; c < 3; ++c) {
+            vm.expectRevert(
+                abi.encodeWithSelector(IBlacklist.BlacklistAlreadyListed.selector, SUBJECT, codes[c], ids[c])
+            );
+            vm.prank(operators[c]);
+            blacklist.list(SUBJECT, IBlacklist.Reason.Other, _inFourYears(), CASE);
+        }
+        // Sanya lifts and lists again a day later; the first Haikou and Danzhou entries expire,
+        // and both centres list again.
+        vm.prank(sanyaOperator);
+        blacklist.lift(ids[1], "paid back");
+        vm.warp(block.timestamp + 1 days);
+        uint64 sanyaAgain = _list(sanyaOperator, SUBJECT);
+        vm.warp(blacklist.entry(ids[0]).expiresAt);
+        assertEq(_activeCount(SUBJECT), 1);
+        uint64 danzhouAgain = _list(danzhouOperator, SUBJECT);
+        uint64 haikouAgain = _list(haikouOperator, SUBJECT);
+        IBlacklist.EntryView[] memory active = blacklist.activeEntriesOf(SUBJECT);
+        assertEq(active.length, 3);
+        assertEq(active[0].id, haikouAgain);
+        assertEq(active[1].id, danzhouAgain);
+        assertEq(active[2].id, sanyaAgain);
+    }
+
+    /// @dev Listed and lifted again and again, the subject's walk stays as short as its active
+    /// entries: the view's gas does not grow with the history.
+    function test_List_ManyCyclesKeepTheViewCheap(uint256 cycles) public {
+        cycles = bound(cycles, 2, 40);
+        _list(sanyaOperator, SUBJECT);
+        uint64 id = _list(haikouOperator, SUBJECT);
+        vm.prank(haikouOperator);
+        blacklist.lift(id, "x");
+        uint256 before = gasleft();
+        blacklist.activeEntriesOf(SUBJECT);
+        uint256 first = before - gasleft();
+        for (uint256 k = 0; k < cycles; ++k) {
+            id = _list(haikouOperator, SUBJECT);
+            vm.prank(haikouOperator);
+            blacklist.lift(id, "x");
+        }
+        before = gasleft();
+        IBlacklist.EntryView[] memory active = blacklist.activeEntriesOf(SUBJECT);
+        uint256 last = before - gasleft();
+        assertEq(active.length, 1);
+        assertTrue(last <= first + 2_000, "the view grew with the history");
     }
 
     function test_List_SeveralCentresSameSubject() public {
@@ -571,6 +641,9 @@ contract BlacklistEntryTest is BlacklistBase {
 }
 
 contract BlacklistActiveCountsOfTest is BlacklistBase {
+    mapping(uint256 subject => mapping(uint256 centre => uint64 id)) internal held_;
+    mapping(uint256 subject => mapping(uint256 centre => uint256 k)) internal heldAt_;
+
     /// @dev Random subjects listed by random centres for random terms, some lifted; at a random
     /// later time each count is the number of its entries neither lifted nor expired.
     function test_ActiveCountsOf(uint256 seed, uint256 entries, uint256 at) public {
@@ -588,9 +661,19 @@ contract BlacklistActiveCountsOfTest is BlacklistBase {
             uint256 r = uint256(keccak256(abi.encode(seed, k)));
             subjectOf[k] = r % subjects.length;
             expiries[k] = uint64(block.timestamp + MIN_LISTING + (r >> 8) % (MAX_LISTING - MIN_LISTING + 1));
-            address operator = operators[(r >> 128) % 3];
+            uint256 c = (r >> 128) % 3;
+            address operator = operators[c];
+            // At most one active entry per centre and subject: a centre that holds one lifts it.
+            uint64 held = held_[subjectOf[k]][c];
+            if (held != 0 && !lifted[heldAt_[subjectOf[k]][c]]) {
+                vm.prank(operator);
+                blacklist.lift(held, "relisted");
+                lifted[heldAt_[subjectOf[k]][c]] = true;
+            }
             vm.prank(operator);
             uint64 id = blacklist.list(subjects[subjectOf[k]], _reason(r >> 64), expiries[k], CASE);
+            held_[subjectOf[k]][c] = id;
+            heldAt_[subjectOf[k]][c] = k;
             if ((r >> 192) % 4 == 0) {
                 vm.prank(operator);
                 blacklist.lift(id, "x");

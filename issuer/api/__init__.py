@@ -15,15 +15,18 @@ def serve(centre: int, host: str, port: int, *, workers: int = 1) -> None:
     """Run the centre's service with uvicorn. Each worker runs a batcher; they share the work
     through the database (a certificate is claimed by one batch only). Several workers render
     PDFs on several cores; they share one session secret (HPF_SESSION_SECRET, or one made for
-    this run), and each keeps its own login rate limits."""
+    this run); login limits and quotas are counted in the database. Forwarding headers are not
+    uvicorn's business: the service believes X-Forwarded-For only from HPF_TRUSTED_PROXIES."""
     import uvicorn  # noqa: PLC0415
 
     from node.settings import get_settings  # noqa: PLC0415
 
     level = get_settings().log_level.lower()
     if workers <= 1:
-        uvicorn.run(create_app(centre), host=host, port=port, workers=1, log_level=level, access_log=False)
+        uvicorn.run(create_app(centre), host=host, port=port, workers=1, log_level=level, access_log=False,
+                    proxy_headers=False)
         return
     os.environ["HPF_PORTAL_CENTRE"] = str(centre)
     os.environ.setdefault("HPF_SESSION_SECRET", secrets.token_hex(32))
-    uvicorn.run("issuer.api.asgi:app", host=host, port=port, workers=workers, log_level=level, access_log=False)
+    uvicorn.run("issuer.api.asgi:app", host=host, port=port, workers=workers, log_level=level, access_log=False,
+                proxy_headers=False)

@@ -83,26 +83,29 @@ def _account(state: PortalState, account_id: int) -> Account:
         return a
 
 
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+def _wait_sentence(seconds: int) -> tuple[str, str]:
+    if seconds < 120:
+        return f"{seconds} seconds", f"{seconds} 秒"
+    minutes = -(-seconds // 60)
+    return f"{minutes} minutes", f"{minutes} 分钟"
 
 
 @router.post("/login", summary="Log in with the ID number and password; sets the session cookie")
-def login(body: LoginRequest, request: Request, response: Response, state: State) -> dict[str, Any]:
+def login(body: LoginRequest, request: Request, response: Response, state: State,
+          hpf_device: Annotated[str | None, Cookie(include_in_schema=False)] = None) -> dict[str, Any]:
+    """Failures slow further tries down (issuer/limits.py): the answer says how many tries are
+    left, then how long to wait; a correct password from a device that logged in before passes."""
     from issuer.ids import normalise_id  # noqa: PLC0415
+    from issuer.limits import DEVICE_COOKIE, DEVICE_SECONDS, Attempt  # noqa: PLC0415
     from issuer.passwords import check_password  # noqa: PLC0415
 
-    address = _client(request)
+    limiter = state.limiter
+    address = limiter.client_address(request.client.host if request.client else None,
+                                     request.headers.get("x-forwarded-for"))
     try:
         number: str | None = normalise_id(body.id_number)
     except HpfIssuerError:
         number = None
-    id_key = number or body.id_number.strip().upper()
-    wait = state.limiter.blocked_for(id_key, address)
-    if wait > 0:
-        minutes = max(1, int(wait + 59) // 60)
-        raise ApiError(429, f"Too many failed logins; try again in {minutes} minutes.",
-                       f"登录失败次数过多，请 {minutes} 分钟后再试。", headers={"Retry-After": str(int(wait) + 1)})
     account = None
     if number is not None:
         with session_scope(state.engine) as s:
@@ -110,14 +113,32 @@ def login(body: LoginRequest, request: Request, response: Response, state: State
                                                       Account.id_number == number)).first()
             if account is not None:
                 s.expunge(account)
+    known = account is not None and limiter.known_device(hpf_device, account.id)
+    attempt = Attempt(account=number or body.id_number.strip().upper(), address=address,
+                      device=hpf_device if known else None)
+    wait = limiter.wait(attempt)
+    if wait > 0:
+        en, zh = _wait_sentence(wait)
+        raise ApiError(429, f"Too many failed logins; try again in {en}. On a device you logged in from before, "
+                       "the right password is let through.",
+                       f"登录失败次数过多，请 {zh}后再试；在以前成功登录过的设备上输入正确密码可直接登录。",
+                       headers={"Retry-After": str(wait)}, retry_after=wait)
     ok = check_password(account.password_hash if account is not None else None, body.password)
     if not ok or account is None:
-        state.limiter.failed(id_key, address)
-        log.info("login failed", address=address)
-        raise ApiError(401, *BAD_LOGIN)
-    state.limiter.succeeded(id_key)
-    set_session_cookie(response, state.sessions.issue(account.id), secure=request.url.scheme == "https",
-                       max_age=state.sessions.lifetime)
+        left = limiter.failed(attempt)
+        log.info("login failed", address=address, known_device=known)
+        if left:
+            raise ApiError(401, f"{BAD_LOGIN[0]} {left} more tries before each further one must wait longer.",
+                           f"{BAD_LOGIN[1]}还可尝试 {left} 次，之后每次输错须等待更长时间。", tries_left=left)
+        en, zh = _wait_sentence(limiter.wait(attempt))
+        raise ApiError(401, f"{BAD_LOGIN[0]} The next try must wait {en}.",
+                       f"{BAD_LOGIN[1]}须等待 {zh}后才能再试。", tries_left=0)
+    limiter.succeeded(attempt)
+    secure = request.url.scheme == "https"
+    if not known:
+        response.set_cookie(DEVICE_COOKIE, limiter.remember_device(account.id), max_age=DEVICE_SECONDS,
+                            httponly=True, samesite="strict", secure=secure, path="/v1/login")
+    set_session_cookie(response, state.sessions.issue(account.id), secure=secure, max_age=state.sessions.lifetime)
     return {"account": account_summary(account), "session_seconds": state.sessions.lifetime}
 
 
@@ -202,6 +223,12 @@ def issue_and_wait(state: PortalState, **request: Any) -> dict[str, Any]:
 
 @router.post("/certificates", summary="Request a certificate; answers once it is anchored on chain")
 def request_certificate(body: CertificateRequest, account_id: Employee, state: State) -> dict[str, Any]:
+    from issuer.quotas import QuotaExceeded, charge_certificate  # noqa: PLC0415
+
+    try:
+        charge_certificate(state.engine, state.centre, account_id, state.issuer_settings.certificates_per_day)
+    except QuotaExceeded as exc:
+        raise ApiError(429, exc.message, exc.message_zh or "", headers={"Retry-After": str(exc.retry_after)}) from exc
     return issue_and_wait(state, account_id=account_id, purpose=body.purpose, audience=body.audience,
                           minimal=body.minimal)
 

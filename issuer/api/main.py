@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from issuer.api import employee, errors, public, staff
 from issuer.api.state import ChainServiceDown, Lazy, PortalState, Sessions, log
+from issuer.limits import LoginThrottle
 from issuer.settings import IssuerSettings
 from node.settings import Settings
 from verifier.api.docs import install_docs
@@ -75,6 +76,7 @@ def build_state(centre: int, node_settings: Settings, issuer_settings: IssuerSet
         centre=centre, node_settings=ns, issuer_settings=iset, engine=engine,
         issuer=Lazy("issuer", open_issuer), blacklist=Lazy("blacklist", open_blacklist), indexer=indexer,
         sessions=Sessions(secret, centre), staff_keys=frozenset(iset.staff_keys_for(centre)),
+        limiter=LoginThrottle(engine, centre, proxies=iset.proxy_networks()),
     )
     if issuer is not None:
         state.issuer.set(issuer)

@@ -5,13 +5,15 @@ wrong codes are counted per number and per client address (429 beyond the limit)
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import deque
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
 
 from issuer.api.deps import State
 from issuer.api.errors import ApiError
-from issuer.api.state import LoginLimiter
 from verifier import code as codes
 
 router = APIRouter(prefix="/v1", tags=["public"])
@@ -22,10 +24,65 @@ WINDOW = 15 * 60.0
 NOT_FOUND = codes.NOT_FOUND
 
 
-def _limiter(request: Request) -> LoginLimiter:
+class CodeLimiter:
+    """Wrong 核验码 in a sliding window, in this process: at most `per_id` for one certificate
+    number and `per_address` from one client address within `window` seconds; beyond that,
+    lookups are refused until the oldest counted failure leaves the window. (Portal logins are
+    limited in the database instead: issuer/limits.py.)"""
+
+    def __init__(self, *, window: float = WINDOW, per_id: int = WRONG_PER_NUMBER,
+                 per_address: int = WRONG_PER_ADDRESS) -> None:
+        self.window = window
+        self.per_id = per_id
+        self.per_address = per_address
+        self._ids: dict[str, deque[float]] = {}
+        self._addresses: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _prune(self, table: dict[str, deque[float]], key: str, now: float) -> deque[float]:
+        q = table.get(key)
+        if q is None:
+            return deque()
+        while q and now - q[0] >= self.window:
+            q.popleft()
+        if not q:
+            del table[key]
+        return q
+
+    def blocked_for(self, id_key: str | None, address: str, *, now: float | None = None) -> float:
+        """Seconds until a login may be tried again (0 = now)."""
+        t = now if now is not None else time.monotonic()
+        wait = 0.0
+        with self._lock:
+            for table, key, limit in ((self._ids, id_key, self.per_id), (self._addresses, address, self.per_address)):
+                if key is None:
+                    continue
+                q = self._prune(table, key, t)
+                if len(q) >= limit:
+                    wait = max(wait, self.window - (t - q[len(q) - limit]))
+        return wait
+
+    def failed(self, id_key: str | None, address: str, *, now: float | None = None) -> None:
+        t = now if now is not None else time.monotonic()
+        with self._lock:
+            if id_key is not None:
+                self._ids.setdefault(id_key, deque()).append(t)
+            self._addresses.setdefault(address, deque()).append(t)
+
+    def succeeded(self, id_key: str) -> None:
+        with self._lock:
+            self._ids.pop(id_key, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._ids.clear()
+            self._addresses.clear()
+
+
+def _limiter(request: Request) -> CodeLimiter:
     lim = getattr(request.app.state, "hpf_code_limiter", None)
     if lim is None:
-        lim = request.app.state.hpf_code_limiter = LoginLimiter(window=WINDOW, per_id=WRONG_PER_NUMBER,
+        lim = request.app.state.hpf_code_limiter = CodeLimiter(window=WINDOW, per_id=WRONG_PER_NUMBER,
                                                                 per_address=WRONG_PER_ADDRESS)
     return lim  # type: ignore[no-any-return]
 
@@ -54,7 +111,9 @@ def certificate_by_code(number: str, request: Request, state: State,
                         ) -> dict[str, Any]:
     from issuer.issuance import IssuanceError  # noqa: PLC0415
 
-    address = request.client.host if request.client else "unknown"
+    # The client's address as the login limits see it (X-Forwarded-For only from HPF_TRUSTED_PROXIES).
+    address = state.limiter.client_address(request.client.host if request.client else None,
+                                           request.headers.get("x-forwarded-for"))
     limiter = _limiter(request)
     number = number.strip()[:40]
     wait = limiter.blocked_for(number, address)

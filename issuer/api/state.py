@@ -1,5 +1,6 @@
 """What the portal service holds for its lifetime: the issuer (batcher running), the database,
-sessions, the login rate limiter, and the chain-side services opened lazily (blacklist, index).
+sessions, the login limits (issuer/limits.py, in the database), and the chain-side services
+opened lazily (blacklist, index).
 
 Everything that needs the chain is opened on first use and opened again after a failure (at most
 every few seconds), so that the service starts, logs in and shows accounts while the chain node
@@ -14,13 +15,13 @@ import hmac
 import secrets
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 
+from issuer.limits import LoginThrottle
 from issuer.settings import IssuerSettings
 from node.log import get_logger
 from node.settings import Settings
@@ -30,9 +31,6 @@ T = TypeVar("T")
 
 SESSION_COOKIE = "hpf_session"
 SESSION_SECONDS = 30 * 60
-LOGIN_WINDOW = 15 * 60
-LOGIN_LIMIT_PER_ID = 5
-LOGIN_LIMIT_PER_ADDRESS = 20
 _RETRY_OPEN = 5.0  # seconds between attempts to open a chain-side service after a failure
 
 
@@ -139,60 +137,6 @@ class Sessions:
                 pass
 
 
-class LoginLimiter:
-    """Failed logins in a sliding window: at most `per_id` for one ID number and `per_address`
-    from one client address within `window` seconds; beyond that, logins are refused (without
-    checking the password) until the oldest counted failure leaves the window."""
-
-    def __init__(self, *, window: float = LOGIN_WINDOW, per_id: int = LOGIN_LIMIT_PER_ID,
-                 per_address: int = LOGIN_LIMIT_PER_ADDRESS) -> None:
-        self.window = window
-        self.per_id = per_id
-        self.per_address = per_address
-        self._ids: dict[str, deque[float]] = {}
-        self._addresses: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _prune(self, table: dict[str, deque[float]], key: str, now: float) -> deque[float]:
-        q = table.get(key)
-        if q is None:
-            return deque()
-        while q and now - q[0] >= self.window:
-            q.popleft()
-        if not q:
-            del table[key]
-        return q
-
-    def blocked_for(self, id_key: str | None, address: str, *, now: float | None = None) -> float:
-        """Seconds until a login may be tried again (0 = now)."""
-        t = now if now is not None else time.monotonic()
-        wait = 0.0
-        with self._lock:
-            for table, key, limit in ((self._ids, id_key, self.per_id), (self._addresses, address, self.per_address)):
-                if key is None:
-                    continue
-                q = self._prune(table, key, t)
-                if len(q) >= limit:
-                    wait = max(wait, self.window - (t - q[len(q) - limit]))
-        return wait
-
-    def failed(self, id_key: str | None, address: str, *, now: float | None = None) -> None:
-        t = now if now is not None else time.monotonic()
-        with self._lock:
-            if id_key is not None:
-                self._ids.setdefault(id_key, deque()).append(t)
-            self._addresses.setdefault(address, deque()).append(t)
-
-    def succeeded(self, id_key: str) -> None:
-        with self._lock:
-            self._ids.pop(id_key, None)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._ids.clear()
-            self._addresses.clear()
-
-
 @dataclass
 class PortalState:
     centre: int
@@ -203,7 +147,7 @@ class PortalState:
     blacklist: Lazy
     indexer: Lazy
     sessions: Sessions
-    limiter: LoginLimiter = field(default_factory=LoginLimiter)
+    limiter: LoginThrottle
     staff_keys: frozenset[str] = frozenset()
     _name: str | None = None
     _signer: Any = None

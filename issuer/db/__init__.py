@@ -12,7 +12,10 @@ from issuer.db.models import (
     CertificateStatus,
     DepositMonth,
     KeyAlgorithm,
+    KnownDevice,
+    LoginFailure,
     SigningKey,
+    UsageCount,
 )
 from issuer.db.session import make_engine, session_scope
 
@@ -27,7 +30,10 @@ __all__ = [
     "CertificateStatus",
     "DepositMonth",
     "KeyAlgorithm",
+    "KnownDevice",
+    "LoginFailure",
     "SigningKey",
+    "UsageCount",
     "current_revision",
     "head_revision",
     "make_engine",

@@ -47,7 +47,10 @@ __all__ = [
     "CertificateStatus",
     "DepositMonth",
     "KeyAlgorithm",
+    "KnownDevice",
+    "LoginFailure",
     "SigningKey",
+    "UsageCount",
     "UtcDateTime",
     "utcnow",
 ]
@@ -303,3 +306,43 @@ class CertificateNumberCounter(Base):
     centre_code: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     next_value: Mapped[int] = mapped_column(default=1)
+
+
+class LoginFailure(Base):
+    """Failed portal logins counted under one key: an account (a digest of the ID number tried,
+    known or not), a client address, or a known device (issuer/limits.py). In the database, so
+    that every worker sees the same counts and a restart forgets none."""
+
+    __tablename__ = "login_failures"
+
+    centre_code: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    key: Mapped[str] = mapped_column(String(80), primary_key=True, comment="id:, ip: or device: and a digest")
+    failures: Mapped[int] = mapped_column(Integer)
+    first_at: Mapped[datetime]
+    last_at: Mapped[datetime]
+
+
+class KnownDevice(Base):
+    """A browser an employee logged in from: its cookie's SHA-256. A correct password from a
+    known device passes the delays that failures from elsewhere put on the account."""
+
+    __tablename__ = "known_devices"
+    __table_args__ = (Index(None, "account_id"),)
+
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
+    centre_code: Mapped[int] = mapped_column(Integer)
+    account_id: Mapped[int] = mapped_column(_Id, ForeignKey("accounts.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class UsageCount(Base):
+    """Uses of something with a quota (issuer/quotas.py) in one fixed window, e.g. the
+    certificates an employee requested on one day."""
+
+    __tablename__ = "usage_counts"
+
+    centre_code: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    key: Mapped[str] = mapped_column(String(80), primary_key=True, comment="what is counted, for whom")
+    window_start: Mapped[int] = mapped_column(primary_key=True, autoincrement=False, comment="unix time")
+    count: Mapped[int] = mapped_column(Integer)

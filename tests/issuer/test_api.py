@@ -135,33 +135,135 @@ def test_wrong_password_and_unknown_id_give_the_same_401(app: Any, employees: li
     assert_error(c.post("/v1/login", json={"id_number": employees[1]}), 422)
 
 
-def test_login_rate_limit_per_id_and_per_address(app: Any, employees: list[str]) -> None:
+def _fail_login(c: TestClient, id_number: str, **headers: str) -> Any:
+    return c.post("/v1/login", json={"id_number": id_number, "password": "wrong-password"}, headers=headers)
+
+
+def _stranger(n: int) -> str:
+    return make_id(region_code=460100, birth_date=date(1971, 1 + n // 28, 1 + n % 28), sequence=101)
+
+
+def test_login_delays_say_tries_left_and_a_known_device_still_passes(app: Any, employees: list[str]) -> None:
+    """Five wrong passwords from elsewhere no longer lock the employee out (before: 429 for 15
+    minutes, even with the right password): tries left are counted down, then attempts from
+    unknown devices wait, growing; the employee's own device, known from an earlier login, passes."""
     state = app.state.hpf
     state.limiter.clear()
-    c = client(app)
-    target = employees[2]
-    try:
-        for _ in range(5):
-            assert c.post("/v1/login", json={"id_number": target, "password": "wrong-password"}).status_code == 401
-        # Even the right password is refused now, until the window passes.
-        body = assert_error(c.post("/v1/login", json={"id_number": target, "password": PASSWORD}), 429)
-        assert "分钟后再试" in body["error_zh"]
-        # Another person from the same address still may log in.
-        assert c.post("/v1/login", json={"id_number": employees[0], "password": PASSWORD}).status_code == 200
-        # 20 failures from one address block every login from it.
-        for n in range(15):
-            other = make_id(region_code=460100, birth_date=date(1971, 1, 1 + n), sequence=101)
-            assert c.post("/v1/login", json={"id_number": other, "password": "wrong-password"}).status_code == 401
-        r = c.post("/v1/login", json={"id_number": employees[0], "password": PASSWORD})
-        assert_error(r, 429)
-        assert int(r.headers["retry-after"]) > 0
-        # The window passing lifts it (simulated with the limiter's clock).
-        import time
+    victim = employees[2]
+    device = logged_in(app, victim)
+    assert device.cookies.get("hpf_device")
+    attacker = client(app)
+    left = [assert_error(_fail_login(attacker, victim), 401) for _ in range(5)]
+    assert [b["tries_left"] for b in left] == [4, 3, 2, 1, 0]
+    assert "还可尝试 4 次" in left[0]["error_zh"] and "须等待 30 秒" in left[4]["error_zh"]
+    r = attacker.post("/v1/login", json={"id_number": victim, "password": PASSWORD})
+    body = assert_error(r, 429)
+    assert 1 <= int(r.headers["retry-after"]) <= 30 and "以前成功登录过的设备" in body["error_zh"]
+    assert device.post("/v1/login", json={"id_number": victim, "password": PASSWORD}).status_code == 200
+    # The delay doubles with each further failure once it has passed (the clock moved on).
+    from datetime import timedelta
 
-        later = time.monotonic() + state.limiter.window + 1
-        assert state.limiter.blocked_for(target, "testclient", now=later) == 0
+    from issuer.db.models import utcnow
+    from issuer.limits import Attempt
+
+    attempt = Attempt(account=victim, address="testclient")
+    later = utcnow() + timedelta(seconds=31)
+    assert state.limiter.wait(attempt, now=later) == 0
+    state.limiter.failed(attempt, now=later)
+    assert 59 <= state.limiter.wait(attempt, now=later) <= 60
+    state.limiter.clear()
+
+
+def test_login_limits_are_shared_by_workers_and_kept_across_restarts(
+    network: tuple[Settings, IssuerSettings, Contracts], app: Any, employees: list[str]
+) -> None:
+    """Counts live in the database: failures seen by one worker delay the next try at another,
+    and a worker started afterwards (a restart) knows them (before: each process counted its own)."""
+    ns, iset, _ = network
+    app.state.hpf.limiter.clear()
+    other = create_app(CENTRE, node_settings=ns, issuer_settings=iset)
+    with TestClient(other) as second:
+        first = client(app)
+        for n in range(5):
+            assert_error(_fail_login(first if n % 2 else second, employees[1]), 401)
+        assert_error(second.post("/v1/login", json={"id_number": employees[1], "password": PASSWORD}), 429)
+    with TestClient(create_app(CENTRE, node_settings=ns, issuer_settings=iset)) as restarted:
+        assert_error(restarted.post("/v1/login", json={"id_number": employees[1], "password": PASSWORD}), 429)
+    app.state.hpf.limiter.clear()
+
+
+def test_forwarded_for_is_believed_only_from_configured_proxies(
+    network: tuple[Settings, IssuerSettings, Contracts], app: Any, employees: list[str]
+) -> None:
+    """Behind a configured proxy, one attacker's failures delay that attacker's address, not the
+    innocent users behind the same proxy (before: 20 failures locked out everyone behind it);
+    X-Forwarded-For from anyone else is ignored."""
+    ns, iset, _ = network
+    app.state.hpf.limiter.clear()
+    proxied = create_app(CENTRE, node_settings=ns, issuer_settings=iset.model_copy(update={"trusted_proxies": "10.0.0.0/8"}))
+    with TestClient(proxied, client=("10.0.0.9", 40000)) as via_proxy:
+        for n in range(20):
+            assert_error(_fail_login(via_proxy, _stranger(n), **{"X-Forwarded-For": "203.0.113.5"}), 401)
+        assert_error(_fail_login(via_proxy, _stranger(21), **{"X-Forwarded-For": "203.0.113.5"}), 429)
+        ok = via_proxy.post("/v1/login", json={"id_number": employees[0], "password": PASSWORD},
+                            headers={"X-Forwarded-For": "198.51.100.7"})
+        assert ok.status_code == 200, ok.text
+        # A client that is not a proxy cannot pick its address: its X-Forwarded-For is ignored.
+        direct = TestClient(proxied, client=("192.0.2.1", 40000))
+        for n in range(20):
+            assert_error(_fail_login(direct, _stranger(30 + n), **{"X-Forwarded-For": f"198.51.100.{n}"}), 401)
+        assert_error(_fail_login(direct, _stranger(55), **{"X-Forwarded-For": "198.51.100.99"}), 429)
+    app.state.hpf.limiter.clear()
+
+
+def test_the_served_portal_ignores_forwarded_for_from_loopback(
+    network: tuple[Settings, IssuerSettings, Contracts], app: Any
+) -> None:
+    """`hpf issuer serve` with no proxies configured: X-Forwarded-For sent from 127.0.0.1 no
+    longer picks the address the limits count (before, uvicorn believed it from loopback, so
+    every spoofed value was a fresh address and the address limit vanished)."""
+    import json
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    ns, iset, _ = network
+    port = free_port()
+    env = {**os.environ, "HPF_HOME": str(iset.home), "HPF_DEPLOYMENTS_DIR": str(ns.deployments_dir),
+           "HPF_NODE_PORT": str(ns.node_port), "HPF_CONFIG": str(iset.home / "none.toml"), "HPF_LOG_LEVEL": "WARNING"}
+    proc = subprocess.Popen([sys.executable, "-m", "issuer.console", "issuer", "serve", "--centre", str(CENTRE),
+                             "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+
+    def login(n: int) -> int:
+        req = urllib.request.Request(base + "/v1/login", method="POST", headers={
+            "Content-Type": "application/json", "X-Forwarded-For": f"198.51.100.{n}"},
+            data=json.dumps({"id_number": _stranger(60 + n), "password": "wrong-password"}).encode())
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return int(r.status)
+        except urllib.error.HTTPError as exc:
+            return int(exc.code)
+
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=2):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError("the portal did not start: " + proc.stderr.read().decode()[-2000:]) from None
+                time.sleep(0.2)
+        app.state.hpf.limiter.clear()
+        assert [login(n) for n in range(20)] == [401] * 20
+        assert login(20) == 429
     finally:
-        state.limiter.clear()
+        proc.terminate()
+        proc.wait(timeout=20)
+        app.state.hpf.limiter.clear()
 
 
 def test_request_list_and_download(app: Any, employees: list[str], issued: dict[str, Any]) -> None:
@@ -181,6 +283,27 @@ def test_request_list_and_download(app: Any, employees: list[str], issued: dict[
     assert png.status_code == 200 and png.content.startswith(b"\x89PNG\r\n\x1a\n")
     txt = c.get(f"/v1/certificates/{number}/txt")
     assert txt.text.strip() == issued["text"]
+
+
+def test_certificates_per_day_quota_answers_429(app: Any, employees: list[str]) -> None:
+    """An employee past the day's quota of certificates gets 429 with Retry-After and one
+    sentence (before: no limit); counted in the database, per employee."""
+    from issuer.db import UsageCount
+
+    state = app.state.hpf
+    c = logged_in(app, employees[1])
+    with session_scope(state.engine) as s:
+        account_id = s.scalars(select(Account.id).where(Account.id_number == employees[1])).one()
+        used = sum(s.scalars(select(UsageCount.count).where(UsageCount.key == f"certificates:{account_id}")))
+    original = state.issuer_settings
+    state.issuer_settings = original.model_copy(update={"certificates_per_day": used + 1})
+    try:
+        assert c.post("/v1/certificates", json={"purpose": "rental"}).status_code == 200
+        r = c.post("/v1/certificates", json={"purpose": "rental"})
+        body = assert_error(r, 429)
+        assert "已达每日上限" in body["error_zh"] and 1 <= int(r.headers["retry-after"]) <= 86_400
+    finally:
+        state.issuer_settings = original
 
 
 def test_another_employee_cannot_see_it(app: Any, employees: list[str], issued: dict[str, Any]) -> None:
@@ -288,6 +411,28 @@ def test_staff_blacklist_add_check_lift(app: Any) -> None:
     audit = c.get("/v1/staff/blacklist/checks", headers=STAFF, params={"id_number": who})
     assert audit.status_code == 200, audit.text
     assert len(audit.json()["checks"]) >= 4 and {x["recorder"] for x in audit.json()["checks"]} == {CENTRE}
+
+
+def test_staff_blacklist_refuses_a_duplicate(app: Any) -> None:
+    """The same person listed for the same reason a second and third time (before: 200 three
+    times, three entries) is refused with 409 and one sentence; another reason too, since a
+    centre holds one active entry per person (the contract enforces it as well)."""
+    c = client(app)
+    who = make_id(region_code=460100, birth_date=date(1986, 6, 7), sequence=78)
+    listing = {"id_number": who, "reason": "loan-default", "years": 5}
+    r = c.post("/v1/staff/blacklist", headers=STAFF, json=listing)
+    assert r.status_code == 200, r.text
+    entry = r.json()["entry_id"]
+    for _ in range(2):
+        body = assert_error(c.post("/v1/staff/blacklist", headers=STAFF, json=listing), 409)
+        assert "不重复列入" in body["error_zh"] and str(entry) in body["error"]
+    other = assert_error(c.post("/v1/staff/blacklist", headers=STAFF, json={**listing, "reason": "other"}), 409)
+    assert "请先解除原条目" in other["error_zh"]
+    found = c.get("/v1/staff/blacklist/check", headers=STAFF, params={"id_number": who, "direct": "true"}).json()
+    assert [e["id"] for e in found["entries"]] == [entry]
+    # Once lifted, the person may be listed again.
+    assert c.post(f"/v1/staff/blacklist/{entry}/lift", headers=STAFF, json={"reason": "paid"}).status_code == 200
+    assert c.post("/v1/staff/blacklist", headers=STAFF, json=listing).status_code == 200
 
 
 def test_chain_down_answers_503(network: tuple[Settings, IssuerSettings, Contracts], employees: list[str]) -> None:

@@ -1,9 +1,11 @@
 """Crash safety with real processes: `hpf issuer issue-all` is killed (SIGKILL) at random moments,
 and the chain node is killed under it; after a restart every stored certificate is anchored,
-each batch root is on chain exactly once, and nothing was handed out without its proof."""
+each batch root is on chain exactly once, and nothing was handed out without its proof; run again,
+issue-all resumes (nobody gets a second certificate)."""
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
@@ -17,7 +19,17 @@ import pytest
 from sqlalchemy import Engine, func, select
 from web3 import Web3
 
-from issuer.db import Batch, BatchState, Certificate, CertificateStatus, make_engine, session_scope, upgrade
+from issuer.db import (
+    Account,
+    AccountStatus,
+    Batch,
+    BatchState,
+    Certificate,
+    CertificateStatus,
+    make_engine,
+    session_scope,
+    upgrade,
+)
 from issuer.demo_data import generate_csv
 from issuer.importer import import_accounts
 from issuer.issuance import _issued
@@ -29,6 +41,8 @@ from node.launcher import LocalNode, NodeConfig, free_port
 from verifier.chain import ChainReader, RpcClient
 from verifier.merkle import MerkleTree
 from verifier.pipeline import Verifier
+
+from .network import centre_with_accounts
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 CENTRE = 460100
@@ -151,7 +165,9 @@ def test_killing_the_issuer_at_random_moments_loses_and_doubles_nothing(
 
 def test_killing_the_chain_node_mid_run_then_restarting_it(engine: Engine, env: dict[str, str], node: LocalNode) -> None:
     start = _count(engine)
-    proc = _hpf(env, "issuer", "issue-all", "--centre", str(CENTRE), "--workers", "0", "--json")
+    # --reissue: the runs above certified the accounts already, and this run must be busy
+    # issuing when the node dies.
+    proc = _hpf(env, "issuer", "issue-all", "--centre", str(CENTRE), "--workers", "0", "--reissue", "--json")
     deadline = time.monotonic() + 60
     while _count(engine) == start and time.monotonic() < deadline:
         time.sleep(0.005)
@@ -165,3 +181,37 @@ def test_killing_the_chain_node_mid_run_then_restarting_it(engine: Engine, env: 
     assert done.returncode == 0, done.stderr.decode()
     _check_invariants(engine, node)
     _verify_some(engine, node)
+
+
+def test_issue_all_killed_midway_resumes_without_doubles(home: Path, env: dict[str, str], node: LocalNode) -> None:
+    """SIGKILL issue-all after it stored its first chunk, run it again: it skips the accounts
+    that hold a current certificate of the same content and says how many; every account ends
+    with exactly one current certificate (before: those of the first chunk had two)."""
+    centre = 460200
+    eng = centre_with_accounts(home, centre, 2200, seed=5)
+    try:
+        with session_scope(eng) as s:
+            eligible = s.scalar(select(func.count()).select_from(Account).where(
+                Account.centre_code == centre, Account.status != AccountStatus.CLOSED,
+                Account.last_month.is_not(None))) or 0
+        proc = _hpf(env, "issuer", "issue-all", "--centre", str(centre), "--workers", "0", "--json")
+        deadline = time.monotonic() + 120
+        while _count(eng) == 0 and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        stored = _count(eng)
+        assert 0 < stored < eligible, "the kill did not land midway"
+        again = subprocess.run([sys.executable, "-m", "issuer.console", "issuer", "issue-all", "--centre", str(centre),
+                                "--workers", "0", "--json"], env=env, capture_output=True, timeout=300)
+        assert again.returncode == 0, again.stderr.decode()
+        report = json.loads(again.stdout)
+        assert report["already_current"] == stored and report["issued"] == eligible - stored
+        with session_scope(eng) as s:
+            per_account = dict(s.execute(
+                select(Certificate.account_id, func.count()).where(
+                    Certificate.centre_code == centre, Certificate.status != CertificateStatus.REVOKED)
+                .group_by(Certificate.account_id)).all())
+        assert len(per_account) == eligible and set(per_account.values()) == {1}
+    finally:
+        eng.dispose()

@@ -225,7 +225,7 @@ def test_employee_officer_and_staff_in_the_browser(server: str, verifier: str, e
             page.fill("#password", "wrong-password")
             page.click("#login")
             page.wait_for_selector("#error:not([hidden])", timeout=10_000)
-            assert "身份证号或密码错误" in page.inner_text("#error")
+            assert "身份证号或密码错误" in page.inner_text("#error") and "还可尝试 4 次" in page.inner_text("#error")
             page.fill("#password", PASSWORD)
             page.click("#login")
             page.wait_for_url(server + "/account", timeout=10_000)

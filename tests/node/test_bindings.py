@@ -145,6 +145,30 @@ def test_blacklist_across_centres_and_governance_lift(tester_contracts: Contract
     assert bl.counts_of(460100) == (1, 1)
 
 
+def test_blacklist_list_lift_cycles_keep_the_view_cheap(tester_contracts: Contracts, tester_w3: Web3) -> None:
+    """One centre lists and lifts the same person again and again (before the fix, the view walked
+    every entry ever listed and ran out of gas after ~3,300): the walk holds only active entries,
+    at most one per centre, so the view's gas stays flat; a second active listing is refused."""
+    bl = tester_contracts.blacklist
+    subject = keccak(text="listed and lifted")
+    haikou, sanya = operator(tester_w3, 460100), operator(tester_w3, 460200)
+    bl.list(sanya, subject, BlacklistReason.LOAN_DEFAULT, now(tester_w3) + 4 * YEAR, b"\x02" * 32)
+    view = bl.contract.functions.activeEntriesOf(subject)
+    entry = bl.list(haikou, subject, BlacklistReason.FORGED_MATERIALS, now(tester_w3) + 4 * YEAR, b"\x01" * 32)
+    with pytest.raises(ContractError) as info:
+        bl.list(haikou, subject, BlacklistReason.OTHER, now(tester_w3) + 4 * YEAR, b"\x03" * 32)
+    assert info.value.error == "BlacklistAlreadyListed"
+    assert info.value.error_args["centre"] == 460100 and info.value.error_args["activeId"] == entry
+    first = view.estimate_gas()
+    for _ in range(60):
+        bl.lift(haikou, entry, "x")
+        entry = bl.list(haikou, subject, BlacklistReason.FORGED_MATERIALS, now(tester_w3) + 4 * YEAR, b"\x01" * 32)
+    assert view.estimate_gas() <= first + 500  # before: +3,513 gas per cycle (36,201 -> 387,509 after 100)
+    assert sorted(e.centre for e in bl.active_entries_of(subject)) == [460100, 460200]
+    assert bl.active_counts_of([subject]) == [2]
+    assert bl.counts_of(460100) == (61, 60)
+
+
 def test_access_trace_records_a_batch(tester_contracts: Contracts, tester_w3: Web3) -> None:
     lender = sender(tester_w3, demo.DEMO_INSTITUTIONS[0].account_index)
     records = [(keccak(text=str(i)), AccessPurpose.CERTIFICATE_VERIFIED) for i in range(5)]

@@ -27,3 +27,34 @@ def get_institution(state: State, x_api_key: Annotated[str | None, Header()] = N
 
 
 Institution = Annotated[int, Depends(get_institution)]
+
+
+def charge(state: ServiceState, institution: int, kind: str, n: int = 1) -> None:
+    """Count `n` uses of `kind` ("verify", "blacklist") against the institution's quota; 429
+    with Retry-After when that would go over it (verifier/quotas.py)."""
+    from verifier.quotas import QuotaExceeded  # noqa: PLC0415
+
+    if state.quotas is None:
+        return
+    try:
+        state.quotas.charge(institution, kind, n)
+    except QuotaExceeded as exc:
+        raise HTTPException(status_code=status.HTTP_429_TOO_MANY_REQUESTS,
+                            detail={"error": exc.message, "error_zh": exc.message_zh},
+                            headers={"Retry-After": str(exc.retry_after)}) from exc
+
+
+def get_verifying_institution(state: State, institution: Institution) -> int:
+    """An institution with a verification left in its quota (one is counted now)."""
+    charge(state, institution, "verify")
+    return institution
+
+
+def get_checking_institution(state: State, institution: Institution) -> int:
+    """An institution with a blacklist check left in its quota (one is counted now)."""
+    charge(state, institution, "blacklist")
+    return institution
+
+
+VerifyingInstitution = Annotated[int, Depends(get_verifying_institution)]
+CheckingInstitution = Annotated[int, Depends(get_checking_institution)]

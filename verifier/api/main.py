@@ -16,7 +16,7 @@ from node.log import get_logger
 from node.settings import Settings
 from verifier.api.docs import install_docs
 from verifier.api.routes import officer, verify
-from verifier.api.state import ServiceState, demo_api_keys
+from verifier.api.state import ServiceState, demo_api_keys, open_quotas
 from verifier.errors import HpfVerifierError
 
 log = get_logger("hpf.verifier")
@@ -32,7 +32,7 @@ def build_state(settings: Settings, *, trace: bool = True) -> ServiceState:
         log.warning("no deployment: every chain check will be INDETERMINATE", error=str(exc))
         reader = None
     keys = dict(settings.verifier_api_keys) or (demo_api_keys() if settings.local else {})
-    state = ServiceState(settings=settings, reader=reader, api_keys=keys)
+    state = ServiceState(settings=settings, reader=reader, api_keys=keys, quotas=open_quotas(settings))
     if trace and reader is not None:
         from verifier.trace import open_queue  # noqa: PLC0415
 

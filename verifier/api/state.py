@@ -8,6 +8,7 @@ from node.accounts import DEMO_INSTITUTIONS
 from node.settings import Settings
 from verifier.chain import ChainReader
 from verifier.pipeline import Verifier
+from verifier.quotas import DAY, MINUTE, Quotas
 from verifier.trace import TraceQueue
 
 DEMO_API_KEY_PREFIX = "demo-key-"
@@ -25,9 +26,19 @@ class ServiceState:
     api_keys: dict[str, int]
     queues: dict[int, TraceQueue] = field(default_factory=dict)
     verifiers: dict[int | None, Verifier] = field(default_factory=dict)
+    quotas: Quotas | None = None
 
     def verifier(self, institution: int | None) -> Verifier:
         v = self.verifiers.get(institution)
         if v is None:
             v = self.verifiers[institution] = Verifier(self.reader, institution=institution)
         return v
+
+
+def open_quotas(settings: Settings) -> Quotas:
+    """The institutions' quotas, counted in `{home}/verifier/quotas.sqlite` (shared by workers)."""
+    s = settings
+    return Quotas(s.home / "verifier" / "quotas.sqlite", {
+        "verify": [(s.verifier_verifications_per_minute, MINUTE), (s.verifier_verifications_per_day, DAY)],
+        "blacklist": [(s.verifier_blacklist_checks_per_minute, MINUTE), (s.verifier_blacklist_checks_per_day, DAY)],
+    })

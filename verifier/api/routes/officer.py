@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from node.accounts import DEMO_INSTITUTIONS
 from verifier import code as codes
-from verifier.api.deps import Institution, State
+from verifier.api.deps import Institution, State, VerifyingInstitution
 from verifier.api.routes.verify import _verify_all
 
 router = APIRouter(prefix="/v1", tags=["verify"])
@@ -53,7 +53,7 @@ def _refuse(status_code: int, message: str, message_zh: str, headers: dict[str, 
 
 
 @router.post("/verify/code", summary="Verify by certificate number and 核验码 (fetched from the issuing centre)")
-async def verify_by_code(req: CodeRequest, state: State, institution: Institution) -> dict[str, Any]:
+async def verify_by_code(req: CodeRequest, state: State, institution: VerifyingInstitution) -> dict[str, Any]:
     """Fetches the certificate's HPF1 text from the issuing centre's public endpoint and verifies
     it against the chain like a scan: the same JSON as POST /v1/verify. A wrong number or code
     answers 404 with nothing about the certificate; too many wrong ones answer 429."""

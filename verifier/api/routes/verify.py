@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from node.bindings import AccessPurpose
-from verifier.api.deps import Institution, State
+from verifier.api.deps import CheckingInstitution, State, VerifyingInstitution, charge
 from verifier.errors import HpfVerifierError
 from verifier.inputs import read_input
 from verifier.result import VerificationResult
@@ -33,6 +33,7 @@ def _unreadable(exc: HpfVerifierError) -> HTTPException:
 
 
 def _verify_all(state: State, institution: int, texts: list[str]) -> list[VerificationResult]:
+    charge(state, institution, "verify", len(texts) - 1)  # the request's first was counted on the way in
     verifier = state.verifier(institution)
     results = [verifier.verify(t) for t in texts]
     queue = state.queues.get(institution)
@@ -77,7 +78,7 @@ async def _body_texts(request: Request, state: State) -> list[str]:
 
 
 @router.post("/verify", summary="Verify one upload (image, PDF, text) or a JSON {hpf1}")
-async def verify(request: Request, state: State, institution: Institution) -> dict[str, Any]:
+async def verify(request: Request, state: State, institution: VerifyingInstitution) -> dict[str, Any]:
     """The same JSON as `hpf verify --json`. When the upload holds several QR codes, the first
     is the top-level result and all are in `results`."""
     texts = await _body_texts(request, state)
@@ -89,12 +90,12 @@ async def verify(request: Request, state: State, institution: Institution) -> di
 
 
 @router.post("/verify/batch", summary="Verify up to 100 HPF1 strings")
-def verify_batch(req: BatchRequest, state: State, institution: Institution) -> dict[str, Any]:
+def verify_batch(req: BatchRequest, state: State, institution: VerifyingInstitution) -> dict[str, Any]:
     return {"results": [r.to_json() for r in _verify_all(state, institution, req.items)]}
 
 
 @router.get("/blacklist/{subject}", summary="Blacklist status of a subject reference taken from a certificate")
-def blacklist(subject: str, state: State, institution: Institution) -> dict[str, Any]:
+def blacklist(subject: str, state: State, institution: CheckingInstitution) -> dict[str, Any]:
     raw = subject.removeprefix("0x")
     if len(raw) != 64 or any(c not in "0123456789abcdefABCDEF" for c in raw):
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
