@@ -89,12 +89,12 @@ def verify_command(
     (one object per certificate found). WRONG_AUDIENCE: "certificate" holds only number,
     centre_code and centre_name, and the blacklist is withheld.
     """
-    from verifier.inputs import read_input  # noqa: PLC0415 — keeps `hpf --help` fast
+    from verifier.sandbox import Sandbox, read_untrusted  # noqa: PLC0415 — keeps `hpf --help` fast
 
     settings = get_settings()
     try:
         data, filename = _read_argument(input_)
-        found = read_input(data, filename=filename)
+        found = read_untrusted(data, filename=filename, sandbox=_one_worker(Sandbox, data))
     except (HpfVerifierError, FileNotFoundError, OSError) as exc:
         _usage_error(str(exc), getattr(exc, "message_zh", None), json_out)
         return
@@ -116,6 +116,11 @@ def verify_command(
             render(r)
     worst = max((_EXIT[r.verdict] for r in results), default=EXIT_USAGE)
     raise typer.Exit(worst)
+
+
+def _one_worker(sandbox: Any, data: bytes | str) -> Any:
+    """A one-worker sandbox for an image or PDF (its budget as in the service), None for text."""
+    return None if isinstance(data, str) else sandbox(workers=1)
 
 
 def _trace(settings: Any, institution: int, results: list[VerificationResult]) -> None:
