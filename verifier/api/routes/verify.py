@@ -14,7 +14,21 @@ from verifier.errors import HpfVerifierError
 from verifier.sandbox import SandboxBusy
 from verifier.result import VerificationResult
 
-router = APIRouter(prefix="/v1", tags=["verify"])
+class ErrorBody(BaseModel):
+    """An error: `detail` is {error, error_zh[, code]} (a request that is not valid: FastAPI's list of
+    problems)."""
+
+    detail: dict[str, Any] | list[Any]
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorBody, "description": text}
+    for code, text in ((401, "Missing or unknown API key (header X-API-Key)"), (413, "Upload or batch too large"),
+                       (422, "Unreadable upload (detail.code: TOO_COMPLEX, NO_QR_CODE...) or invalid request"),
+                       (503, "Busy, or the chain is unreachable; see Retry-After"))
+}
+
+router = APIRouter(prefix="/v1", tags=["verify"], responses=ERROR_RESPONSES)
 
 
 class VerifyRequest(BaseModel):
