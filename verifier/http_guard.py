@@ -111,19 +111,28 @@ class BodyLimit:
             await self._refuse_size(send, limit)
             return
         received = 0
-        started = False
+        started = refused = False
 
         async def counted_receive() -> Message:
-            nonlocal received
+            nonlocal received, refused
+            if refused:
+                raise _TooLarge
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
+                    # Answer 413 now, whatever the app makes of the error (FastAPI turns any error
+                    # while reading a JSON body into 400): what it sends afterwards is dropped.
+                    refused = True
+                    if not started:
+                        await self._refuse_size(send, limit)
                     raise _TooLarge
             return message
 
         async def watched_send(message: Message) -> None:
             nonlocal started
+            if refused:
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
@@ -131,8 +140,7 @@ class BodyLimit:
         try:
             await self.app(scope, counted_receive, watched_send)
         except _TooLarge:
-            if not started:
-                await self._refuse_size(send, limit)
+            pass
 
     async def _refuse_size(self, send: Send, limit: int) -> None:
         await self._refuse(send, 413, f"The request body is larger than {limit} bytes.",
