@@ -82,12 +82,15 @@ def verify_command(
         int | None, typer.Option("--as", help="Act for this registered institution id (audience check, access trace).")
     ] = None,
 ) -> None:
-    """Verify deposit certificates: exit 0 VALID, 1 INVALID, 2 INDETERMINATE, 64 unreadable input or bad usage.
+    """Verify deposit certificates: exit 0 VALID, 1 INVALID, 2 INDETERMINATE, 64 unreadable input
+    (also a file too complex to read within its budget) or bad usage (e.g. --as abc).
 
     --json prints {"verdict", "reasons", "checks": [{"name","status","reason","message"}],
-    "certificate": {...}, "blacklist": {"listed", "entries"}, "summary": {"tone", "headline_zh", …}}
-    (one object per certificate found). WRONG_AUDIENCE: "certificate" holds only number,
-    centre_code and centre_name, and the blacklist is withheld.
+    "certificate": {...}, "blacklist": {"checked", "listed", "entries"}, "summary": {"tone",
+    "headline_zh", …}} (one object per certificate found); "listed" is null when the blacklist could
+    not be read. WRONG_AUDIENCE: "certificate" holds only number, centre_code and centre_name, and
+    the blacklist is withheld. Images and PDFs are read in a sandboxed worker process (memory, CPU
+    and time limits).
     """
     from verifier.sandbox import Sandbox, read_untrusted  # noqa: PLC0415 — keeps `hpf --help` fast
 
