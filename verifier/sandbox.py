@@ -49,9 +49,9 @@ MEMORY_LIMIT_BYTES: Final = 1536 * 1024 * 1024
 """Address space of one worker: a 16 MP page render plus the decoders fit well within it."""
 CPU_LIMIT_S: Final = 4
 """CPU seconds one file may use (a backstop: the wall-clock timeout normally ends it first)."""
-TIMEOUT_S: Final = 1.8
+TIMEOUT_S: Final = 1.5
 """Wall-clock seconds one file may take; the answer TOO_COMPLEX comes within about this."""
-SLOW_PASS_BUDGET_S: Final = 1.0
+SLOW_PASS_BUDGET_S: Final = 0.8
 """Inside a worker the retry passes on a hard-to-read picture share this budget (instead of the
 in-process :data:`verifier.inputs.SLOW_PASS_BUDGET_S`), so a legitimate file fits in TIMEOUT_S."""
 QUEUE_WAIT_S: Final = 10.0
