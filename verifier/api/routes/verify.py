@@ -27,6 +27,13 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
                        (422, "Unreadable upload (detail.code: TOO_COMPLEX, NO_QR_CODE...) or invalid request"),
                        (503, "Busy, or the chain is unreachable; see Retry-After"))
 }
+CODE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **ERROR_RESPONSES,
+    **{code: {"model": ErrorBody, "description": text}
+       for code, text in ((404, "No certificate with this number and code"), (429, "Too many wrong codes"),
+                          (502, "The issuing centre answered wrongly"), (504, "The issuing centre did not answer"))},
+}
+"""The camera-less check (routes/officer.py) also answers these."""
 
 router = APIRouter(prefix="/v1", tags=["verify"], responses=ERROR_RESPONSES)
 
