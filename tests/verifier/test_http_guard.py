@@ -173,7 +173,7 @@ def test_every_verifier_response_has_the_security_headers(tmp_path: Path) -> Non
             assert_security_headers(r)
         docs = c.get("/docs")
         assert docs.status_code == 200 and "<script>" not in docs.text
-        assert c.get("/docs/init.js").headers["content-type"].startswith("text/javascript")
+        assert c.get("/docs-assets/docs-init.js").headers["content-type"].startswith("text/javascript")
 
 
 class _InlineFinder(HTMLParser):
