@@ -95,6 +95,7 @@ scripts/oa-bench/node_modules/.installed: scripts/oa-bench/package-lock.json
 
 bench: bootstrap gas scripts/oa-bench/node_modules/.installed
 	@$(BIN)/python scripts/bench_verify.py
+	@$(BIN)/python scripts/bench_sandbox.py
 	@$(BIN)/python scripts/bench_blacklist.py
 	@$(BIN)/python scripts/bench_issue.py --accounts $(BENCH_ACCOUNTS)
 	@$(BIN)/python scripts/bench_sm2.py --accounts $(SM2_BENCH_ACCOUNTS)

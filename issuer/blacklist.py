@@ -22,6 +22,7 @@ from typing import Any
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
+from issuer.csvfiles import read_csv_rows
 from issuer.errors import EXIT_USAGE, ConfigurationError, HpfIssuerError
 from issuer.ids import mask_id, normalise_id, subject_ref
 from issuer.quota import CheckQuota
@@ -47,6 +48,10 @@ REASONS: dict[str, tuple[BlacklistReason, str]] = {
     "other": (BlacklistReason.OTHER, "其他"),
 }
 _REASON_NAMES = {r: name for name, (r, _) in REASONS.items()}
+
+
+MAX_ENTRY_ID = 2**64 - 1
+"""Entry ids are uint64 on chain."""
 
 
 class BlacklistError(HpfIssuerError):
@@ -232,6 +237,9 @@ class BlacklistService:
     def lift(self, entry_id: int, reason: str) -> None:
         """Lift an entry. The reason's text stays in the centre's case files; the chain gets only
         "sha256:" and its hash (DESIGN §5: free text stays off chain; docs/privacy.md)."""
+        if not 1 <= entry_id <= MAX_ENTRY_ID:
+            raise BadBlacklistInput(f"Entry id {entry_id} does not exist: entry ids run from 1 to {MAX_ENTRY_ID}.",
+                                    message_zh=f"黑名单条目编号 {entry_id} 无效（应为 1 至 {MAX_ENTRY_ID}）。")
         if not reason.strip():
             raise BadBlacklistInput("Give the reason for lifting the entry.", message_zh="请填写解除原因。")
         try:
@@ -367,19 +375,19 @@ class BlacklistService:
         """Import a centre's existing list: columns id_number, reason, years, note. Every row is
         validated before anything is sent; a rerun lists nothing twice (a person this centre
         already lists actively is skipped)."""
-        with entries_csv.open(newline="", encoding="utf-8-sig") as f:
-            reader = csv.DictReader(f)
-            missing = {"id_number", "reason", "years"} - set(reader.fieldnames or [])
-            if missing:
-                raise BadBlacklistInput(
-                    f"{entries_csv} lacks the column(s) {', '.join(sorted(missing))} (need id_number, reason, years).",
-                    message_zh=f"{entries_csv} 缺少列：{'、'.join(sorted(missing))}。",
-                )
-            rows = list(reader)
+        table = read_csv_rows(entries_csv)  # UTF-8, GBK or Latin-1; fields up to 128 KB
+        header = [h.strip() for h in table[0]] if table else []
+        missing = {"id_number", "reason", "years"} - set(header)
+        if missing:
+            raise BadBlacklistInput(
+                f"{entries_csv} lacks the column(s) {', '.join(sorted(missing))} (need id_number, reason, years).",
+                message_zh=f"{entries_csv} 缺少列：{'、'.join(sorted(missing))}。",
+            )
+        rows = [(i, dict(zip(header, r))) for i, r in enumerate(table[1:], start=2) if r]
         rejected: list[dict[str, Any]] = []
         valid: list[tuple[str, str, int, str]] = []
         seen: set[str] = set()
-        for i, row in enumerate(rows, start=2):
+        for i, row in rows:
             try:
                 number = normalise_id(row.get("id_number") or "")
                 parse_reason(row.get("reason") or "")
@@ -387,7 +395,7 @@ class BlacklistService:
                 if number in seen:
                     raise BadBlacklistInput("The same person appears twice in the file.", message_zh="同一人在文件中出现两次。")
                 seen.add(number)
-                valid.append((number, row["reason"], years, row.get("note") or ""))
+                valid.append((number, row.get("reason") or "", years, row.get("note") or ""))
             except (HpfIssuerError, ValueError) as exc:
                 rejected.append({"row": i, "error": str(exc), "error_zh": getattr(exc, "message_zh", None)})
         if rejected:
@@ -431,11 +439,7 @@ def _valid_id(raw: str) -> bool:
 
 
 def _read_ids(path: Path) -> list[str]:
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as f:
-            rows = list(csv.reader(f))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadBlacklistInput(f"Cannot read {path}: {exc}.", message_zh=f"无法读取文件 {path}。") from exc
+    rows = read_csv_rows(path)  # UTF-8, GBK or Latin-1; fields up to 128 KB
     if not rows:
         return []
     header = [c.strip().lower() for c in rows[0]]

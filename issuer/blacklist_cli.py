@@ -15,6 +15,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from issuer.blacklist import REASONS, BlacklistService, open_service
+from issuer.cli import _Command
 from issuer.errors import HpfIssuerError
 from issuer.settings import get_issuer_settings
 from node.errors import HpfNodeError
@@ -56,7 +57,7 @@ def _date(ts: int) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d")
 
 
-@app.command()
+@app.command(cls=_Command)
 @_errors
 def add(
     centre: Centre,
@@ -77,7 +78,7 @@ def add(
         out.print(f"已列入黑名单 listed: entry {listed.entry_id}, expires {_date(listed.expires_at)}")
 
 
-@app.command()
+@app.command(cls=_Command)
 @_errors
 def lift(
     centre: Centre,
@@ -93,7 +94,7 @@ def lift(
         out.print(f"已解除 lifted: entry {entry_id}")
 
 
-@app.command()
+@app.command(cls=_Command)
 @_errors
 def check(
     centre: Centre,
@@ -104,10 +105,41 @@ def check(
     json_out: JsonOpt = False,
 ) -> None:
     """Every active entry of a person across all centres. Exit 0 clear, 1 listed (for --file: 1 if
-    anyone is listed), 64 bad input. Each check is recorded on chain (AccessTrace)."""
+    anyone is listed), 2 could not check (chain or index unavailable), 64 bad input. Each check is
+    recorded on chain (AccessTrace)."""
     if (id_number is None) == (file is None):
         err.print("error: give one ID number, or --file ids.csv")
         raise typer.Exit(64)
+    try:
+        _check(centre, id_number, file, out_file, direct, json_out)
+    except HpfIssuerError as exc:
+        if exc.exit_code == 64:
+            raise
+        _could_not_check(str(exc), exc.message_zh, json_out)
+    except (HpfNodeError, ConnectionError, TimeoutError, OSError) as exc:
+        _could_not_check(str(exc), None, json_out)
+    except Exception as exc:  # web3 / requests failures of a chain that is down
+        if type(exc).__module__.split(".")[0] not in ("web3", "requests", "urllib3", "eth_utils"):
+            raise
+        _could_not_check(f"{type(exc).__name__}: {exc}", None, json_out)
+
+
+def _could_not_check(message: str, message_zh: str | None, json_out: bool) -> None:
+    """Exit 2: nothing can be said of the person (never 1, which means listed)."""
+    if json_out:
+        print(json.dumps({"checked": False, "listed": None, "error": message, "error_zh": message_zh},
+                         ensure_ascii=False))
+    err.print(f"[bold yellow]could not check:[/] {message_zh + ' ' if message_zh else '未能查询黑名单。'}{message}",
+              highlight=False)
+    raise typer.Exit(2)
+
+
+def _check(centre: int, id_number: str | None, file: Path | None, out_file: Path | None, direct: bool,
+           json_out: bool) -> None:
+    if id_number is not None:
+        from issuer.ids import normalise_id  # noqa: PLC0415 -- bad input is 64 before any chain access
+
+        normalise_id(id_number)
     service = _service(centre)
     if file is not None:
         target = out_file or file.with_suffix(".result.csv")
@@ -138,7 +170,7 @@ def check(
     raise typer.Exit(1 if result.listed else 0)
 
 
-@app.command("import")
+@app.command("import", cls=_Command)
 @_errors
 def import_(
     centre: Centre,
@@ -161,7 +193,7 @@ def import_(
     raise typer.Exit(1 if report.rejected else 0)
 
 
-@app.command()
+@app.command(cls=_Command)
 @_errors
 def stats(
     centre: Centre,

@@ -31,7 +31,7 @@ app = typer.Typer(
 app.add_typer(node_app, name="node")
 app.add_typer(network_app, name="network")
 app.command("deploy")(deploy_command)
-app.command("verify")(verify_command)
+app.command("verify", cls=_Command)(verify_command)  # bad usage (e.g. --as abc) exits 64
 app.add_typer(verifier_app, name="verifier")
 app.add_typer(blacklist_app, name="blacklist")
 app.command("issue", cls=_Command)(issue_command)

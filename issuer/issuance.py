@@ -472,6 +472,9 @@ class Issuer:
         return days * 86_400 if days else int(self.validity.total_seconds())
 
     def _check_audience(self, audience: int | None) -> None:
+        if audience is not None and not 1 <= audience <= 2**32 - 1:  # uint32 on chain
+            raise BadRequest(f"Institution {audience} does not exist: institution ids run from 1 to 4294967295.",
+                             message_zh=f"机构编号 {audience} 无效（应为 1 至 4294967295）。")
         if audience is None or self.institution_active is None:
             return
         if not self.institution_active(audience):

@@ -35,6 +35,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
+from node.private_files import check_not_world_readable, private_dir
+
 __all__ = [
     "DEMO_CA_NAME",
     "DEMO_PASSPHRASE",
@@ -68,6 +70,14 @@ def _passphrase(passphrase: str | bytes | None) -> bytes:
     if not value:
         raise ValueError("the key passphrase must not be empty")
     return value
+
+
+def check_key_files(directory: str | os.PathLike[str]) -> None:
+    """Refuse (node.private_files.InsecureFile) when a key file in `directory` is world-readable."""
+    folder = Path(directory)
+    if folder.is_dir():
+        for key_path in sorted(folder.glob("*.key.pem")):
+            check_not_world_readable(key_path)
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -104,6 +114,7 @@ def _load(
 ) -> tuple[x509.Certificate, rsa.RSAPrivateKey] | None:
     if not (cert_path.is_file() and key_path.is_file()):
         return None
+    check_not_world_readable(key_path)
     cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
     key = serialization.load_pem_private_key(key_path.read_bytes(), password=secret)
     if not isinstance(key, rsa.RSAPrivateKey):
@@ -123,7 +134,7 @@ def ensure_demo_ca(
         found = _load(folder / _CA_CERT, folder / _CA_KEY, secret)
         if found is not None:
             return found
-        folder.mkdir(parents=True, exist_ok=True)
+        private_dir(folder)
         key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
         name = x509.Name(
             [

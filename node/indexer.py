@@ -27,6 +27,7 @@ from web3._utils.events import get_event_data
 from node.bindings import BlacklistReason, EntryStatus, KeyAlgorithm, unpack_access_record
 from node.compiler import compile_contracts
 from node.log import get_logger
+from node.private_files import private_file
 
 log = get_logger("hpf.indexer")
 
@@ -137,7 +138,7 @@ class Indexer:
         self.confirmations = confirmations
         self.db_path = str(db_path)
         if self.db_path != ":memory:":
-            Path(self.db_path).parent.mkdir(parents=True, exist_ok=True)
+            private_file(self.db_path)  # who is listed, who checked whom: owner only
         self._local = threading.local()
         self._sync_lock = threading.Lock()
         self._conn().executescript(SCHEMA)  # executescript commits on its own: keep it outside _tx

@@ -82,19 +82,22 @@ def verify_command(
         int | None, typer.Option("--as", help="Act for this registered institution id (audience check, access trace).")
     ] = None,
 ) -> None:
-    """Verify deposit certificates: exit 0 VALID, 1 INVALID, 2 INDETERMINATE, 64 unreadable input or bad usage.
+    """Verify deposit certificates: exit 0 VALID, 1 INVALID, 2 INDETERMINATE, 64 unreadable input
+    (also a file too complex to read within its budget) or bad usage (e.g. --as abc).
 
     --json prints {"verdict", "reasons", "checks": [{"name","status","reason","message"}],
-    "certificate": {...}, "blacklist": {"listed", "entries"}, "summary": {"tone", "headline_zh", …}}
-    (one object per certificate found). WRONG_AUDIENCE: "certificate" holds only number,
-    centre_code and centre_name, and the blacklist is withheld.
+    "certificate": {...}, "blacklist": {"checked", "listed", "entries"}, "summary": {"tone",
+    "headline_zh", …}} (one object per certificate found); "listed" is null when the blacklist could
+    not be read. WRONG_AUDIENCE: "certificate" holds only number, centre_code and centre_name, and
+    the blacklist is withheld. Images and PDFs are read in a sandboxed worker process (memory, CPU
+    and time limits).
     """
-    from verifier.inputs import read_input  # noqa: PLC0415 — keeps `hpf --help` fast
+    from verifier.sandbox import Sandbox, read_untrusted  # noqa: PLC0415 — keeps `hpf --help` fast
 
     settings = get_settings()
     try:
         data, filename = _read_argument(input_)
-        found = read_input(data, filename=filename)
+        found = read_untrusted(data, filename=filename, sandbox=_one_worker(Sandbox, data))
     except (HpfVerifierError, FileNotFoundError, OSError) as exc:
         _usage_error(str(exc), getattr(exc, "message_zh", None), json_out)
         return
@@ -116,6 +119,11 @@ def verify_command(
             render(r)
     worst = max((_EXIT[r.verdict] for r in results), default=EXIT_USAGE)
     raise typer.Exit(worst)
+
+
+def _one_worker(sandbox: Any, data: bytes | str) -> Any:
+    """A one-worker sandbox for an image or PDF (its budget as in the service), None for text."""
+    return None if isinstance(data, str) else sandbox(workers=1)
 
 
 def _trace(settings: Any, institution: int, results: list[VerificationResult]) -> None:

@@ -37,24 +37,22 @@ may still be malformed, and that is for the verification pipeline to say.
 Failures raise :class:`UnreadableInput` with a stable :attr:`UnreadableInput.kind`, a one-sentence
 English message and its Chinese version :attr:`UnreadableInput.message_zh`.
 
-PDFium is not thread-safe, so all PDF work is serialised on a module lock; image decoding is not.
+The PDF part lives in :mod:`verifier.pdf`. Services and the CLI never call this module directly on an
+upload: :mod:`verifier.sandbox` runs it in a worker process with memory, CPU and wall-clock limits, so
+one hostile file (PDF or image) costs at most a fixed budget (``TOO_COMPLEX`` beyond it).
 """
 
 from __future__ import annotations
 
 import codecs
-import ctypes
 import io
 import re
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from struct import error as struct_error  # raised by some truncated headers in Pillow's plugins
-from typing import Final, Literal
+from typing import ClassVar, Final, Literal
 
-import pypdfium2
-import pypdfium2.raw as pdfium_c
 import zxingcpp
 from PIL import Image, ImageFilter, ImageOps
 
@@ -174,6 +172,7 @@ UNREADABLE_KINDS: Final = (
     "NO_QR_CODE",  # decoded fine, but no QR code in it
     "QR_UNREADABLE",  # a QR code was located but could not be decoded
     "NOT_CERTIFICATE",  # QR codes / text found, none is an HPF1 certificate
+    "TOO_COMPLEX",  # reading it would cost more than one file's budget (time, memory, decompressed size)
 )
 
 
@@ -201,7 +200,9 @@ def scan_input(data: bytes | bytearray | memoryview | str, *, filename: str | No
         raise _error("TOO_LARGE", filename, size=len(data))
     kind = _sniff(data)
     if kind == "pdf":
-        return _scan_pdf(data, filename)
+        from verifier.pdf import scan_pdf  # noqa: PLC0415 -- pdf.py builds on this module
+
+        return scan_pdf(data, filename)
     if kind in _PIL_FORMATS:
         return _scan_image_bytes(data, kind, filename)
     text = _as_text(data)
@@ -309,10 +310,12 @@ class _Found:
     undecodable: int = 0
     slow_deadline: float | None = None
     """Set when the first slow pass starts: all slow passes on one input share one time budget."""
+    slow_budget_s: ClassVar[float] = SLOW_PASS_BUDGET_S
+    """The sandbox's workers set a smaller budget (verifier.sandbox.SLOW_PASS_BUDGET_S)."""
 
     def deadline(self) -> float:
         if self.slow_deadline is None:
-            self.slow_deadline = time.perf_counter() + SLOW_PASS_BUDGET_S
+            self.slow_deadline = time.perf_counter() + self.slow_budget_s
         return self.slow_deadline
 
     def add(self, text: str, source: Source, page: int | None) -> bool:
@@ -540,152 +543,6 @@ def _merge_boxes(boxes: list[_Box], size: tuple[int, int]) -> list[_Box]:
 
 
 # --------------------------------------------------------------------------------------------------
-# PDF
-
-_PDFIUM_LOCK: Final = threading.Lock()
-
-
-def _scan_pdf(data: bytes, filename: str | None) -> InputScan:
-    found = _Found()
-    with _PDFIUM_LOCK:
-        try:
-            pdf = pypdfium2.PdfDocument(data)
-        except pypdfium2.PdfiumError as exc:
-            if getattr(exc, "err_code", None) == pdfium_c.FPDF_ERR_PASSWORD:
-                raise _error("ENCRYPTED", filename) from exc
-            raise _error("CORRUPT", filename, what="pdf") from exc
-    try:
-        with _PDFIUM_LOCK:
-            pages_total = len(pdf)
-            embedded = _embedded_strings(pdf)
-        pages_scanned = min(pages_total, MAX_PDF_PAGES)
-        rendered_any = False
-        for index in range(pages_scanned):
-            page_no = index + 1
-            with _PDFIUM_LOCK:
-                bitmap = _render_page(pdf, index)
-            if bitmap is None:
-                continue
-            rendered_any = True
-            try:
-                decoded = _scan_gray(bitmap.to_pil(), found, "pdf-page", page_no, whole_image_retry=False)
-            finally:
-                with _PDFIUM_LOCK:
-                    bitmap.close()
-            if not decoded:
-                for image in _page_images(pdf, index):
-                    _scan_gray(image, found, "pdf-page", page_no)
-        for text in embedded:
-            found.add(text, "pdf-embedded", None)
-        if pages_scanned and not rendered_any and not found.codes:
-            raise _error("CORRUPT", filename, what="pdf")
-        return _finish(found, "pdf", filename, pages_total=pages_total, pages_scanned=pages_scanned)
-    finally:
-        with _PDFIUM_LOCK:
-            pdf.close()
-
-
-def _render_page(pdf: pypdfium2.PdfDocument, index: int) -> pypdfium2.PdfBitmap | None:
-    """Render one page in greyscale, or None if PDFium cannot. Caller holds the lock."""
-    try:
-        page = pdf[index]
-    except (pypdfium2.PdfiumError, IndexError):
-        return None
-    try:
-        width_pt, height_pt = page.get_size()
-        if not (width_pt > 0 and height_pt > 0):
-            return None
-        dpi: float = PDF_RENDER_DPI
-        a4_area_pt = 595.0 * 842.0
-        if width_pt * height_pt < a4_area_pt / 2:  # small page: render finer, up to the cap below
-            dpi = min(PDF_SMALL_PAGE_MAX_DPI, PDF_RENDER_DPI * (a4_area_pt / (width_pt * height_pt)) ** 0.5)
-        scale = dpi / 72.0
-        pixels = width_pt * height_pt * scale * scale
-        if pixels > PDF_MAX_PAGE_PIXELS:
-            scale *= (PDF_MAX_PAGE_PIXELS / pixels) ** 0.5
-        scale = min(scale, MAX_IMAGE_SIDE / max(width_pt, height_pt))
-        if min(width_pt, height_pt) * scale < 21:  # a sliver: nothing a QR could fit in
-            return None
-        return page.render(scale=scale, grayscale=True, may_draw_forms=False)
-    except (pypdfium2.PdfiumError, ValueError, OverflowError, MemoryError):
-        return None
-    finally:
-        page.close()
-
-
-def _page_images(pdf: pypdfium2.PdfDocument, index: int) -> list[Image.Image]:
-    """The raster images placed on a page, at their own resolution, as greyscale copies."""
-    images: list[Image.Image] = []
-    with _PDFIUM_LOCK:
-        try:
-            page = pdf[index]
-        except (pypdfium2.PdfiumError, IndexError):
-            return images
-        try:
-            for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=3):
-                if len(images) >= 8:
-                    break
-                try:
-                    w, h = obj.get_px_size()
-                    if min(w, h) < 21 or w * h > MAX_IMAGE_PIXELS or max(w, h) > MAX_IMAGE_SIDE:
-                        continue
-                    bitmap = obj.get_bitmap(render=False)  # PDFium-owned buffer: copy, then free
-                    try:
-                        images.append(_to_gray(bitmap.to_pil()).copy())
-                    finally:
-                        bitmap.warn_on_close = False
-                        bitmap.close()
-                except (pypdfium2.PdfiumError, ValueError, OSError):
-                    continue
-        finally:
-            page.close()
-    return images
-
-
-def _embedded_strings(pdf: pypdfium2.PdfDocument) -> list[str]:
-    """HPF1 strings in attachments and in the information dictionary. Caller holds the lock."""
-    out: list[str] = []
-    try:
-        count = pdf.count_attachments()
-    except pypdfium2.PdfiumError:
-        count = 0
-    for i in range(min(count, MAX_ATTACHMENTS)):
-        raw = _attachment_bytes(pdf, i)
-        text = _as_text(raw) if raw else None
-        if text:
-            out.extend(_hpf1_in(text))
-    for key in METADATA_KEYS:
-        try:
-            value = pdf.get_metadata_value(key)
-        except (pypdfium2.PdfiumError, UnicodeDecodeError, ValueError):
-            continue
-        if value:
-            out.extend(_hpf1_in(value))
-    return out
-
-
-def _attachment_bytes(pdf: pypdfium2.PdfDocument, index: int) -> bytes | None:
-    """An attachment's content if it is small enough to be a certificate file. Caller holds the lock."""
-    try:
-        attachment = pdf.get_attachment(index)
-        size = ctypes.c_ulong()
-        pdfium_c.FPDFAttachment_GetFile(attachment, None, 0, ctypes.byref(size))
-        if not 0 < size.value <= MAX_ATTACHMENT_BYTES:
-            return None
-        buffer = ctypes.create_string_buffer(size.value)
-        written = ctypes.c_ulong()
-        if not pdfium_c.FPDFAttachment_GetFile(attachment, buffer, size.value, ctypes.byref(written)):
-            return None
-        return buffer.raw[: min(written.value, size.value)]
-    except (pypdfium2.PdfiumError, ValueError, OSError, ctypes.ArgumentError):
-        return None
-
-
-def _hpf1_in(text: str) -> list[str]:
-    return [m.group(0).rstrip(" ") for m in _HPF1_IN_TEXT.finditer(text)]
-
-
-# --------------------------------------------------------------------------------------------------
 # Messages
 
 
@@ -764,6 +621,10 @@ def _error(
     elif kind == "NOT_CERTIFICATE":
         en = f"The {what_en}{name} holds {ignored} QR codes, but none is a provident-fund certificate."
         zh = f"{what_zh}{name_zh}中有 {ignored} 个二维码，但都不是公积金缴存证明。"
+    elif kind == "TOO_COMPLEX":
+        en = (f"The {what_en}{name} is too complex to read safely (it exceeds the time or memory allowed "
+              "for one file); please provide a simpler scan or the certificate text.")
+        zh = f"{what_zh}{name_zh}过于复杂，超出单个文件允许的时间或内存，请提供更简单的扫描件或证明文本。"
     else:  # pragma: no cover - programming error
         raise AssertionError(kind)
     return UnreadableInput(kind, en, zh, filename=filename, ignored=ignored)

@@ -96,9 +96,13 @@ def _decode(ctx: Context) -> CheckResult:
         ctx.signed = fmt.decode(ctx.text)
     except HpfVerifierError as exc:
         reason = getattr(exc, "reason", "MALFORMED")
-        zh = "证明版本不受支持。" if reason == "UNSUPPORTED_VERSION" else "证明数据格式错误，无法解析。"
-        return CheckResult(name=check.name, stage=check.stage, status=Status.FAIL, reason=reason, message_zh=zh,
-                           message_en=str(exc))
+        if reason == "UNSUPPORTED_VERSION":
+            # A newer genuine certificate must never be called fake: this verifier cannot tell.
+            return CheckResult(name=check.name, stage=check.stage, status=Status.UNKNOWN, reason=reason,
+                               message_zh="证明版本比本核验程序新，无法判断，请更新核验程序。",
+                               message_en=f"{exc} Please update the verifier.")
+        return CheckResult(name=check.name, stage=check.stage, status=Status.FAIL, reason=reason,
+                           message_zh="证明数据格式错误，无法解析。", message_en=str(exc))
     ctx.digest = fmt.certificate_digest(ctx.signed)
     return _ok(check, "证明数据格式正确。", "The certificate is well formed.")
 
@@ -338,16 +342,21 @@ def run_checks(ctx: Context, pipeline: tuple[Check, ...] = PIPELINE) -> list[Che
 def blacklist_status(ctx: Context) -> dict[str, Any]:
     """The holder's blacklist entries, by the certificate's subject reference (beside the verdict)."""
     if ctx.signed is None:
-        return {"checked": False, "listed": False, "entries": [], "message": "no certificate"}
+        return _not_checked("no certificate")
     if ctx.reader is None:
-        return {"checked": False, "listed": False, "entries": [], "message": "no chain configured"}
+        return _not_checked("no chain configured")
     try:
         entries = ctx.extra.get("blacklist_entries")
         if entries is None:
             entries = ctx.reader.active_entries(ctx.signed.certificate.subject_ref)
     except ChainUnavailable as exc:
-        return {"checked": False, "listed": False, "entries": [], "message": f"blacklist could not be read: {exc}"}
+        return _not_checked(f"blacklist could not be read: {exc}")
     return {"checked": True, "listed": bool(entries), "entries": [e.to_json() for e in entries]}
+
+
+def _not_checked(message: str) -> dict[str, Any]:
+    """The blacklist block when it could not be read: `listed` is null, never false (unknown is not clear)."""
+    return {"checked": False, "listed": None, "entries": [], "message": message}
 
 
 class Verifier:
@@ -387,7 +396,7 @@ class Verifier:
             certificate = ctx.signed.certificate.to_json()
             certificate["centre_name"] = self._centre_name(certificate["centre_code"])
             claims = [c.to_json() for c in getattr(ctx.signed.certificate, "claims", ())]
-        blacklist = blacklist_status(ctx) if with_blacklist else {"checked": False, "listed": False, "entries": []}
+        blacklist = blacklist_status(ctx) if with_blacklist else _not_checked("not asked for")
         if any(c.reason == "WRONG_AUDIENCE" and c.status is Status.FAIL for c in checks):
             # Not meant for this reader: the number, the centre and the refusal, nothing personal.
             certificate = explain.withhold_for_wrong_audience(certificate)

@@ -30,6 +30,7 @@ from node.chain import connect
 from node.deploy import DeploymentRecord
 from node.errors import ConfigError
 from node.log import get_logger
+from node.private_files import private_file
 from node.sender import account_sender
 from node.settings import Settings
 from verifier.result import VerificationResult
@@ -48,7 +49,7 @@ class TraceQueue:
 
     def __init__(self, db_path: Path, trace: AccessTraceBinding, sender: Sender, *, batch_size: int = 100,
                  interval: float = 2.0) -> None:
-        db_path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(db_path)  # who checked which certificate: owner only
         self.db_path = db_path
         self.trace = trace
         self.sender = sender

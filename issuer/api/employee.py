@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from issuer.api.deps import Employee, State, set_session_cookie
-from issuer.api.errors import ApiError
+from issuer.api.errors import ERROR_RESPONSES, ApiError
 from issuer.api.state import SESSION_COOKIE, PortalState, log
 from issuer.db import Account, session_scope
 from issuer.errors import HpfIssuerError
@@ -20,7 +20,7 @@ from issuer.ids import mask_id
 from issuer.issuance import mask_account
 from node.bindings import AccessPurpose
 
-router = APIRouter(prefix="/v1", tags=["employee"])
+router = APIRouter(prefix="/v1", tags=["employee"], responses=ERROR_RESPONSES)
 
 STATUS_ZH = {"normal": "正常", "sealed": "封存", "closed": "销户"}
 ACCESS_PURPOSES = {
@@ -40,7 +40,8 @@ class LoginRequest(BaseModel):
 class CertificateRequest(BaseModel):
     purpose: str = Field(default="housing-loan", max_length=40,
                          description="housing-loan, commercial-loan, rental, settlement, employment or other")
-    audience: int | None = Field(default=None, ge=1, description="the lending institution it is for; null = any")
+    audience: int | None = Field(default=None, ge=1, le=2**32 - 1,
+                                 description="the lending institution it is for; null = any")
     minimal: bool = Field(default=False, description="the purpose's minimal certificate (最小披露), docs/privacy.md")
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from issuer.api.state import ChainServiceDown, log
@@ -21,6 +22,25 @@ _GENERIC_ZH = {
     409: "当前状态下无法完成该操作。", 413: "请求内容过大。", 422: "请求格式错误。", 429: "请求过于频繁，请稍后再试。",
     500: "服务器内部错误。", 503: "服务暂时不可用，请稍后再试。",
 }
+
+
+class ErrorBody(BaseModel):
+    """Every error the portal answers: one English sentence and its Chinese version (some errors
+    add fields, e.g. `fields` for a request that is not valid)."""
+
+    model_config = ConfigDict(extra="allow")
+    error: str
+    error_zh: str
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorBody, "description": text}
+    for code, text in ((400, "Bad input (one sentence naming the field)"), (401, "Not logged in / no staff key"),
+                       (404, "Not found"), (409, "Not possible in the current state"),
+                       (413, "Request body too large"), (422, "The request is not valid"),
+                       (429, "Too many attempts; see Retry-After"), (503, "The chain is unreachable"))
+}
+"""Documented on every route (status_code_conformance of the schema-driven fuzzer)."""
 
 
 class ApiError(HTTPException):

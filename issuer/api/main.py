@@ -4,12 +4,12 @@ the portal pages (issuer/web/)."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
@@ -20,15 +20,13 @@ from issuer.limits import LoginThrottle
 from issuer.settings import IssuerSettings
 from node.settings import Settings
 from verifier.api.docs import install_docs
+from verifier.http_guard import BodyLimit, SecurityHeaders, header
 
 WEB_DIR = Path(__file__).resolve().parents[1] / "web"
 _PAGES = {"/": "login.html", "/account": "account.html", "/staff": "staff.html"}
-_SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-}
-_PAGE_CSP = "default-src 'self'; img-src 'self' data: blob:; object-src 'none'; frame-ancestors 'none'"
+_LOGIN_BODY = 8 * 1024
+"""Login is the one body read before anyone is known: ID number and password fit in far less."""
+_API_BODY = 64 * 1024
 
 
 def build_state(centre: int, node_settings: Settings, issuer_settings: IssuerSettings, issuer: Any = None) -> PortalState:
@@ -101,6 +99,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from issuer.pki import check_key_files  # noqa: PLC0415
+
+        check_key_files(iset.home / "pki")  # refuse to start on a world-readable key file
         state = await run_in_threadpool(build_state, centre, ns, iset, issuer)
         app.state.hpf = state
 
@@ -140,15 +141,12 @@ def create_app(
     app.include_router(employee.router)
     app.include_router(staff.router)
     app.include_router(public.router)
-
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response = await call_next(request)
-        for k, v in _SECURITY_HEADERS.items():
-            response.headers.setdefault(k, v)
-        if request.url.path in _PAGES:
-            response.headers.setdefault("Content-Security-Policy", _PAGE_CSP)
-        return response
+    # Pure ASGI middlewares: authenticate from the headers, then bound the body as it streams; every
+    # response (pages and API) carries the security headers (verifier/http_guard.py).
+    app.add_middleware(BodyLimit, policy=_body_policy, error=lambda status, en, zh: {"error": en, "error_zh": zh},
+                       unauthorized=("Please log in, or give a staff key (header X-Staff-Key).",
+                                     "请先登录，或提供工作人员密钥（X-Staff-Key）。"))
+    app.add_middleware(SecurityHeaders)
 
     @app.get("/healthz", tags=["health"])
     def healthz(request: Request) -> dict[str, Any]:
@@ -171,3 +169,36 @@ def create_app(
     for path, name in _PAGES.items():
         app.add_api_route(path, page(name), methods=["GET"], include_in_schema=False)
     return app
+
+
+def _cookie(scope: dict[str, Any], name: str) -> str | None:
+    from http.cookies import CookieError, SimpleCookie  # noqa: PLC0415
+
+    raw = header(scope, "cookie")
+    if not raw:
+        return None
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(raw)
+    except CookieError:
+        return None
+    morsel = jar.get(name)
+    return morsel.value if morsel else None
+
+
+def _body_policy(scope: dict[str, Any]) -> tuple[int, bool]:
+    """Body limit and authentication of one request from its headers, before its body is read:
+    staff routes need a staff key, the employee's routes a session; only login is open."""
+    from issuer.api.state import SESSION_COOKIE  # noqa: PLC0415
+
+    st: PortalState | None = getattr(scope["app"].state, "hpf", None)
+    path = scope.get("path", "")
+    if path in ("/v1/login", "/v1/logout"):
+        return _LOGIN_BODY, True
+    if st is None:
+        return _API_BODY, False
+    if path.startswith("/v1/staff/"):
+        return _API_BODY, st.is_staff(header(scope, "x-staff-key"))
+    if path.startswith("/v1/"):
+        return _API_BODY, st.sessions.read(_cookie(scope, SESSION_COOKIE)) is not None
+    return _API_BODY, True

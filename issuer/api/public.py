@@ -13,10 +13,10 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 
 from issuer.api.deps import State
-from issuer.api.errors import ApiError
+from issuer.api.errors import ERROR_RESPONSES, ApiError
 from verifier import code as codes
 
-router = APIRouter(prefix="/v1", tags=["public"])
+router = APIRouter(prefix="/v1", tags=["public"], responses=ERROR_RESPONSES)
 #: Wrong codes for one number, and from one address, per window before 429.
 WRONG_PER_NUMBER = 5
 WRONG_PER_ADDRESS = 30

@@ -3,22 +3,22 @@ revocation, and the shared blacklist."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
 from issuer.api.deps import Staff, State
 from issuer.api.employee import accesses, certificate_json, issue_and_wait
-from issuer.api.errors import ApiError
+from issuer.api.errors import ERROR_RESPONSES, ApiError
 
-router = APIRouter(prefix="/v1/staff", tags=["staff"])
+router = APIRouter(prefix="/v1/staff", tags=["staff"], responses=ERROR_RESPONSES)
 
 
 class StaffCertificateRequest(BaseModel):
     id_number: str = Field(min_length=1, max_length=40, description="the employee's resident ID number")
     purpose: str = Field(default="housing-loan", max_length=40)
-    audience: int | None = Field(default=None, ge=1)
+    audience: int | None = Field(default=None, ge=1, le=2**32 - 1)
 
 
 class RevokeRequest(BaseModel):
@@ -87,7 +87,7 @@ def blacklist_add(body: BlacklistAdd, _: Staff, state: State) -> dict[str, Any]:
 
 
 @router.post("/blacklist/{entry_id}/lift", summary="Lift an entry this centre listed")
-def blacklist_lift(entry_id: int, body: BlacklistLift, _: Staff, state: State) -> dict[str, Any]:
+def blacklist_lift(entry_id: Annotated[int, Path(ge=1, le=2**64 - 1)], body: BlacklistLift, _: Staff, state: State) -> dict[str, Any]:
     state.blacklist.get().lift(entry_id, body.reason)
     return {"entry_id": entry_id, "lifted": True}
 

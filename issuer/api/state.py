@@ -182,6 +182,6 @@ class PortalState:
         return idx
 
     def is_staff(self, key: str | None) -> bool:
-        if not key:
-            return False
-        return any(hmac.compare_digest(key.encode(), k.encode()) for k in self.staff_keys)
+        from verifier.http_guard import find_key  # noqa: PLC0415
+
+        return find_key(key, self.staff_keys) is not None  # every key compared, in constant time

@@ -18,12 +18,13 @@ State = Annotated[ServiceState, Depends(get_state)]
 
 def get_institution(state: State, x_api_key: Annotated[str | None, Header()] = None) -> int:
     """The institution an API key belongs to; 401 without a known key."""
-    if not x_api_key or x_api_key not in state.api_keys:
+    institution = state.institution_of(x_api_key)
+    if institution is None:
         raise HTTPException(
             status_code=status.HTTP_401_UNAUTHORIZED,
             detail={"error": "missing or unknown API key (header X-API-Key)", "error_zh": "缺少或无效的 API 密钥"},
         )
-    return state.api_keys[x_api_key]
+    return institution
 
 
 Institution = Annotated[int, Depends(get_institution)]

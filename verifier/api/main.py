@@ -18,6 +18,7 @@ from verifier.api.docs import install_docs
 from verifier.api.routes import officer, verify
 from verifier.api.state import ServiceState, demo_api_keys, open_quotas
 from verifier.errors import HpfVerifierError
+from verifier.http_guard import BodyLimit, SecurityHeaders, header
 
 log = get_logger("hpf.verifier")
 WEB_DIR = Path(__file__).resolve().parents[1] / "web"
@@ -50,10 +51,20 @@ def build_state(settings: Settings, *, trace: bool = True) -> ServiceState:
 def create_app(settings: Settings, *, state: ServiceState | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.hpf = state or build_state(settings)
-        yield
-        for q in app.state.hpf.queues.values():
-            q.stop()
+        from verifier.sandbox import Sandbox  # noqa: PLC0415
+
+        st = app.state.hpf = state or build_state(settings)
+        own_sandbox = st.sandbox is None
+        if own_sandbox:
+            st.sandbox = Sandbox()
+        try:
+            yield
+        finally:
+            for q in st.queues.values():
+                q.stop()
+            if own_sandbox:
+                st.sandbox.close()
+                st.sandbox = None
 
     app = FastAPI(
         title="hpf-trust verifier",
@@ -65,6 +76,9 @@ def create_app(settings: Settings, *, state: ServiceState | None = None) -> Fast
     )
     app.include_router(verify.router)
     app.include_router(officer.router)
+    app.add_middleware(BodyLimit, policy=_body_policy, error=_error_body,
+                       unauthorized=("missing or unknown API key (header X-API-Key)", "缺少或无效的 API 密钥"))
+    app.add_middleware(SecurityHeaders)
     install_docs(app)
 
     @app.exception_handler(HpfVerifierError)
@@ -90,3 +104,26 @@ def create_app(settings: Settings, *, state: ServiceState | None = None) -> Fast
         return FileResponse(WEB_DIR / "index.html")
 
     return app
+
+
+_SMALL_BODY = 64 * 1024
+_MULTIPART_OVERHEAD = 64 * 1024
+
+
+def _error_body(status: int, en: str, zh: str) -> dict[str, Any]:
+    return {"detail": {"error": en, "error_zh": zh}}
+
+
+def _body_policy(scope: dict[str, Any]) -> tuple[int, bool]:
+    """Body limit and authentication of one request, from its headers (before its body is read)."""
+    st: ServiceState | None = getattr(scope["app"].state, "hpf", None)
+    path = scope.get("path", "")
+    if path == "/v1/verify/batch":
+        limit = verify.MAX_BATCH_BYTES
+    elif path == "/v1/verify":
+        limit = (st.settings.verifier_max_upload if st else 0) + _MULTIPART_OVERHEAD
+    else:
+        limit = _SMALL_BODY
+    if path.startswith("/v1/"):
+        return limit, st is not None and st.institution_of(header(scope, "x-api-key")) is not None
+    return limit, True

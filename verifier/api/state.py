@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from node.accounts import DEMO_INSTITUTIONS
 from node.settings import Settings
@@ -27,6 +28,21 @@ class ServiceState:
     queues: dict[int, TraceQueue] = field(default_factory=dict)
     verifiers: dict[int | None, Verifier] = field(default_factory=dict)
     quotas: Quotas | None = None
+    sandbox: Any = None
+    """The worker pool reading uploads (verifier.sandbox.Sandbox), started with the service."""
+
+    def institution_of(self, api_key: str | None) -> int | None:
+        """The institution of an API key, compared in constant time; None if unknown."""
+        from verifier.http_guard import find_key  # noqa: PLC0415
+
+        found = find_key(api_key, self.api_keys)
+        return found if isinstance(found, int) else None
+
+    def scan(self, data: bytes | str, filename: str | None) -> Any:
+        """Read an upload: images and PDFs in the sandbox (TOO_COMPLEX over budget)."""
+        from verifier.sandbox import scan_untrusted  # noqa: PLC0415
+
+        return scan_untrusted(data, filename=filename, sandbox=self.sandbox)
 
     def verifier(self, institution: int | None) -> Verifier:
         v = self.verifiers.get(institution)

@@ -13,9 +13,9 @@ from starlette.concurrency import run_in_threadpool
 from node.accounts import DEMO_INSTITUTIONS
 from verifier import code as codes
 from verifier.api.deps import Institution, State, VerifyingInstitution
-from verifier.api.routes.verify import _verify_all
+from verifier.api.routes.verify import CODE_RESPONSES, _verify_all
 
-router = APIRouter(prefix="/v1", tags=["verify"])
+router = APIRouter(prefix="/v1", tags=["verify"], responses=CODE_RESPONSES)
 #: Wrong number/code pairs an institution may try per window before it is refused (429).
 FAILURES_PER_INSTITUTION = 10
 FAILURE_WINDOW = 15 * 60.0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Request, status
 from starlette.concurrency import run_in_threadpool
@@ -11,25 +11,53 @@ from pydantic import BaseModel, Field
 from node.bindings import AccessPurpose
 from verifier.api.deps import CheckingInstitution, State, VerifyingInstitution, charge
 from verifier.errors import HpfVerifierError
-from verifier.inputs import read_input
+from verifier.sandbox import SandboxBusy
 from verifier.result import VerificationResult
 
-router = APIRouter(prefix="/v1", tags=["verify"])
+class ErrorBody(BaseModel):
+    """An error: `detail` is {error, error_zh[, code]} (a request that is not valid: FastAPI's list of
+    problems)."""
+
+    detail: dict[str, Any] | list[Any]
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorBody, "description": text}
+    for code, text in ((401, "Missing or unknown API key (header X-API-Key)"), (413, "Upload or batch too large"),
+                       (422, "Unreadable upload (detail.code: TOO_COMPLEX, NO_QR_CODE...) or invalid request"),
+                       (503, "Busy, or the chain is unreachable; see Retry-After"))
+}
+CODE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **ERROR_RESPONSES,
+    **{code: {"model": ErrorBody, "description": text}
+       for code, text in ((404, "No certificate with this number and code"), (429, "Too many wrong codes"),
+                          (502, "The issuing centre answered wrongly"), (504, "The issuing centre did not answer"))},
+}
+"""The camera-less check (routes/officer.py) also answers these."""
+
+router = APIRouter(prefix="/v1", tags=["verify"], responses=ERROR_RESPONSES)
 
 
 class VerifyRequest(BaseModel):
     hpf1: str = Field(description="the certificate string, starting with HPF1:", max_length=16_000)
 
 
+MAX_BATCH_ITEMS = 100
+MAX_HPF1_CHARS = 16_000
+MAX_BATCH_BYTES = MAX_BATCH_ITEMS * (MAX_HPF1_CHARS + 8) + 1024
+"""The largest batch body the server reads (enforced as it streams, verifier/http_guard.py)."""
+
+
 class BatchRequest(BaseModel):
-    items: list[str] = Field(description="HPF1 strings", min_length=1, max_length=100)
+    items: list[Annotated[str, Field(max_length=MAX_HPF1_CHARS)]] = Field(
+        description="HPF1 strings", min_length=1, max_length=MAX_BATCH_ITEMS)
 
 
 def _unreadable(exc: HpfVerifierError) -> HTTPException:
-    return HTTPException(
-        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
-        detail={"error": str(exc), "error_zh": getattr(exc, "message_zh", "无法读取证明")},
-    )
+    detail = {"error": str(exc), "error_zh": getattr(exc, "message_zh", "无法读取证明")}
+    if getattr(exc, "kind", None):
+        detail["code"] = exc.kind  # type: ignore[attr-defined]
+    return HTTPException(status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, detail=detail)
 
 
 def _verify_all(state: State, institution: int, texts: list[str]) -> list[VerificationResult]:
@@ -70,9 +98,13 @@ async def _body_texts(request: Request, state: State) -> list[str]:
         raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, {"error": f"upload larger than {limit} bytes",
                                                                 "error_zh": "上传文件过大"})
     try:
-        # Image and PDF decoding is CPU work: keep it off the event loop.
-        found = await run_in_threadpool(read_input, data, filename=filename)
-        return [c.text for c in found]
+        # Images and PDFs are decoded in the sandbox's worker processes, each within a fixed budget
+        # (TOO_COMPLEX beyond it); this thread only waits for the answer, off the event loop.
+        scan = await run_in_threadpool(state.scan, data, filename)
+        return [c.text for c in scan.codes]
+    except SandboxBusy as exc:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, {"error": str(exc), "error_zh": exc.message_zh},
+                            headers={"Retry-After": "2"}) from exc
     except HpfVerifierError as exc:
         raise _unreadable(exc) from exc
 
