@@ -11,7 +11,7 @@ from .test_format import _sign, _with_payload
 
 
 def test_a_newer_payload_version_is_indeterminate_not_invalid() -> None:
-    text = _with_payload(_sign(), {0: 2})
+    text = _with_payload(_sign(), {0: 3})  # 1 full, 2 minimal: 3 is from the future
     result = Verifier(None).verify(text)
     assert result.verdict is Verdict.INDETERMINATE
     assert result.reasons == ["UNSUPPORTED_VERSION"]

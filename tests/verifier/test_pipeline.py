@@ -185,7 +185,7 @@ def test_the_summary_says_why_and_what_to_do(chain, reader, haikou_key) -> None:
     ok, listed, other = make_certificate(w3), make_certificate(w3), make_certificate(w3, audience=91000002)
     texts, _, _ = issue(c, [ok, listed, other], *haikou_key)  # type: ignore[arg-type]
     c.blacklist.list(operator(w3, 460200), listed.subject_ref, BlacklistReason.FRAUDULENT_LOAN,
-                     chain_time(w3) + 3 * 365 * DAY, b"\x03" * 32)
+                     chain_time(w3) + 3 * 365 * DAY + 3600, b"\x03" * 32)
     verifier = Verifier(reader, institution=91000001)
     summary = verifier.verify(texts[0]).summary
     assert summary is not None and summary["tone"] == "ok" and "可据此办理业务" in summary["advice_zh"]

@@ -182,7 +182,7 @@ def test_blacklisted_holder_and_wrong_institution(chain, haikou_key, server: str
     other = make_certificate(w3, audience=91000002)
     texts, _, _ = issue(c, [listed, other], *haikou_key)  # type: ignore[arg-type]
     c.blacklist.list(operator(w3, 460200), listed.subject_ref, BlacklistReason.FORGED_MATERIALS,
-                     chain_time(w3) + 3 * 365 * DAY, b"\x02" * 32)
+                     chain_time(w3) + 3 * 365 * DAY + 3600, b"\x02" * 32)
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     sign_in(page, server)
     upload(page, qr_png(texts[0], tmp_path / "listed.png"))
