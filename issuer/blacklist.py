@@ -25,7 +25,8 @@ from eth_account.signers.local import LocalAccount
 from issuer.errors import EXIT_USAGE, ConfigurationError, HpfIssuerError
 from issuer.ids import mask_id, normalise_id, subject_ref
 from node import accounts as demo
-from node.bindings import AccessPurpose, BlacklistReason, Contracts, EntryStatus, Sender
+from node.keystore import keystore_path, load_account, passphrase
+from node.bindings import AccessPurpose, BlacklistReason, Contracts, EntryStatus, LiftReason, Sender
 from node.deploy import DeploymentRecord, load_contracts
 from node.errors import ContractError
 from node.indexer import EntryRecord, Indexer
@@ -141,6 +142,9 @@ def centre_account(settings: Settings, centre: int, role: str = "operator") -> L
     key = getattr(settings, f"{role}_key")
     if key is not None:
         return Account.from_key(key.get_secret_value())
+    stored = keystore_path(settings, f"centre-{role}", centre)  # written by `hpf centre init`
+    if stored.exists():
+        return load_account(stored, passphrase(settings))
     if settings.local:
         try:
             return demo.demo_account(getattr(demo.demo_centre(centre), f"{role}_index"))
@@ -199,11 +203,10 @@ class BlacklistService:
             raise BlacklistError(_explain(exc), message_zh=_explain_zh(exc)) from exc
         return Listed(entry_id=entry_id, subject=subject, expires_at=expires_at, case_hash=case_hash)
 
-    def lift(self, entry_id: int, reason: str) -> None:
-        if not reason.strip():
-            raise BadBlacklistInput("Give the reason for lifting the entry.", message_zh="请填写解除原因。")
+    def lift(self, entry_id: int, reason: LiftReason, note_hash: bytes = bytes(32)) -> Any:
+        """Lift an entry with a reason code; free text stays with the centre (`issuer.appeals`)."""
         try:
-            self.contracts.blacklist.lift(self.operator, entry_id, reason.strip())
+            return self.contracts.blacklist.lift(self.operator, entry_id, reason, note_hash)
         except ContractError as exc:
             raise BlacklistError(_explain(exc), message_zh=_explain_zh(exc)) from exc
 
@@ -379,6 +382,9 @@ _ERRORS_ZH = {
     "BlacklistNotOperator": "本账户不是有效成员中心的操作员账户。",
     "BlacklistUnknownEntry": "没有这个黑名单条目。",
     "BlacklistEntryNotActive": "该条目已解除或已过期。",
+    "BlacklistEntryAlreadyUnderAppeal": "该条目已在申诉中。",
+    "BlacklistEntryNotUnderAppeal": "该条目不在申诉中。",
+    "BlacklistInvalidLiftReason": "请给出解除原因代码。",
     "BlacklistInvalidExpiry": "期限超出联盟规定的范围。",
 }
 _ERRORS_EN = {
@@ -386,6 +392,9 @@ _ERRORS_EN = {
     "BlacklistNotOperator": "This account is not the operator of an active member centre",
     "BlacklistUnknownEntry": "There is no such blacklist entry",
     "BlacklistEntryNotActive": "The entry is already lifted or expired",
+    "BlacklistEntryAlreadyUnderAppeal": "The entry is already under appeal",
+    "BlacklistEntryNotUnderAppeal": "The entry is not under appeal",
+    "BlacklistInvalidLiftReason": "Give a reason code for lifting",
     "BlacklistInvalidExpiry": "The expiry is outside the consortium's bounds",
 }
 

@@ -65,6 +65,15 @@ class BlacklistReason(IntEnum):
     OTHER = 5
 
 
+class LiftReason(IntEnum):
+    NONE = 0
+    APPEAL_UPHELD = 1
+    LISTED_IN_ERROR = 2
+    SETTLED = 3
+    COURT_ORDER = 4
+    OTHER = 5
+
+
 class EntryStatus(IntEnum):
     NONE = 0
     LISTED = 1
@@ -122,6 +131,7 @@ class ProposalInfo:
     approvals: int
     expires_at: int
     executed: bool
+    cancelled: bool
     data: bytes
 
 
@@ -360,8 +370,32 @@ class ConsortiumBinding(_Binding):
     def proposal(self, proposal_id: int) -> ProposalInfo:
         p = self._call(self.contract.functions.proposal(proposal_id))
         return ProposalInfo(
-            id=proposal_id, target=p[0], proposer=p[1], approvals=p[2], expires_at=p[3], executed=p[4], data=p[5]
+            id=proposal_id, target=p[0], proposer=p[1], approvals=p[2], expires_at=p[3], executed=p[4],
+            cancelled=p[5], data=bytes(p[6]),
         )
+
+    def proposal_count_upto(self, limit: int = 10_000) -> int:
+        """How many proposals exist (ids are sequential from 1; an unknown one has no expiry)."""
+        lo, hi = 0, 1
+        while hi <= limit and self.proposal(hi).expires_at != 0:
+            lo, hi = hi, hi * 2
+        hi = min(hi, limit + 1)
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if self.proposal(mid).expires_at != 0:
+                lo = mid
+            else:
+                hi = mid
+        return lo
+
+    def approvers_of(self, proposal_id: int) -> list[int]:
+        return [int(c) for c in self._call(self.contract.functions.approversOf(proposal_id))]
+
+    def active_approvals(self, proposal_id: int) -> int:
+        return int(self._call(self.contract.functions.activeApprovals(proposal_id)))
+
+    def proposal_lifetime(self) -> int:
+        return int(self._call(self.contract.functions.proposalLifetime()))
 
     def threshold(self) -> int:
         return int(self._call(self.contract.functions.threshold()))
@@ -384,6 +418,9 @@ class ConsortiumBinding(_Binding):
 
     def execute(self, sender: Sender, proposal_id: int) -> TxReceipt:
         return sender.send(self.contract.functions.execute(proposal_id))  # type: ignore[return-value]
+
+    def cancel(self, sender: Sender, proposal_id: int) -> TxReceipt:
+        return sender.send(self.contract.functions.cancel(proposal_id))  # type: ignore[return-value]
 
     def encode(self, fn_name: str, *args: Any) -> bytes:
         """Calldata for a governance call on this contract, to put in a proposal."""
@@ -445,8 +482,8 @@ class BlacklistBinding(_Binding):
         receipt = sender.send(self.contract.functions.list(subject, int(reason), expires_at, case_hash))
         return int(self.events(receipt, "EntryListed")[0]["id"])  # type: ignore[arg-type]
 
-    def lift(self, sender: Sender, entry_id: int, reason: str) -> TxReceipt:
-        return sender.send(self.contract.functions.lift(entry_id, reason))  # type: ignore[return-value]
+    def lift(self, sender: Sender, entry_id: int, reason: LiftReason, note_hash: bytes = bytes(32)) -> TxReceipt:
+        return sender.send(self.contract.functions.lift(entry_id, int(reason), note_hash))  # type: ignore[return-value]
 
     def mark_under_appeal(self, sender: Sender, entry_id: int) -> TxReceipt:
         return sender.send(self.contract.functions.markUnderAppeal(entry_id))  # type: ignore[return-value]

@@ -23,7 +23,7 @@ from hexbytes import HexBytes
 from web3 import Web3
 from web3._utils.events import get_event_data
 
-from node.bindings import BlacklistReason, EntryStatus, KeyAlgorithm, unpack_access_record
+from node.bindings import BlacklistReason, EntryStatus, KeyAlgorithm, LiftReason, unpack_access_record
 from node.compiler import compile_contracts
 from node.log import get_logger
 
@@ -56,6 +56,7 @@ CREATE TABLE IF NOT EXISTS accesses (
     block INTEGER NOT NULL, log_index INTEGER NOT NULL, ref BLOB NOT NULL, recorder INTEGER NOT NULL,
     purpose INTEGER NOT NULL, recorded_at INTEGER NOT NULL, tx BLOB NOT NULL, PRIMARY KEY (block, log_index));
 CREATE INDEX IF NOT EXISTS accesses_ref ON accesses (ref);
+CREATE TABLE IF NOT EXISTS appeals (id INTEGER PRIMARY KEY, appealed_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS proposals (
     id INTEGER PRIMARY KEY, proposer INTEGER NOT NULL, target TEXT NOT NULL, data BLOB NOT NULL,
     expires_at INTEGER NOT NULL, approvals INTEGER NOT NULL, executed INTEGER NOT NULL);
@@ -343,8 +344,14 @@ class Indexer:
                 "ORDER BY expires_at", (at, soon))
         ]
         under_appeal = db.execute("SELECT count(*) FROM blacklist WHERE status = 2 AND expires_at > ?", (at,))
+        open_appeals = [
+            {"id": r[0], "centre": r[1], "appealed_at": r[2], "age_days": (at - r[2]) // 86400 if r[2] else None}
+            for r in db.execute(
+                "SELECT b.id, b.centre, a.appealed_at FROM blacklist b LEFT JOIN appeals a ON a.id = b.id "
+                "WHERE b.status = 2 AND b.expires_at > ? ORDER BY a.appealed_at", (at,))
+        ]
         return {"by_centre": by_centre, "by_reason": by_reason, "expiring_soon": expiring,
-                "under_appeal": under_appeal.fetchone()[0], "lifted": db.execute(
+                "under_appeal": under_appeal.fetchone()[0], "open_appeals": open_appeals, "lifted": db.execute(
                     "SELECT count(*) FROM blacklist WHERE status = 3").fetchone()[0]}
 
     def entry(self, entry_id: int) -> EntryRecord | None:
@@ -468,10 +475,14 @@ def _on_entry_status(status: EntryStatus) -> Handler:
         if status is EntryStatus.LIFTED:
             db.execute(
                 "UPDATE blacklist SET status=?, lifted_by=?, lift_reason=? WHERE id=?",
-                (int(status), a["liftedBy"], a["reason"], a["id"]),
+                (int(status), a["liftedBy"], LiftReason(a["reason"]).name.lower().replace("_", "-"), a["id"]),
             )
         else:
             db.execute("UPDATE blacklist SET status=? WHERE id=?", (int(status), a["id"]))
+        if status is EntryStatus.UNDER_APPEAL:
+            db.execute("INSERT OR REPLACE INTO appeals VALUES (?, ?)", (a["id"], t))
+        else:
+            db.execute("DELETE FROM appeals WHERE id=?", (a["id"],))
 
     return handler
 

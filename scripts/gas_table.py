@@ -16,7 +16,7 @@ from eth_utils import keccak
 from web3 import Web3
 
 from node import accounts as demo
-from node.bindings import AccessPurpose, BlacklistReason, Contracts, KeyAlgorithm, RevocationReason, Sender
+from node.bindings import AccessPurpose, BlacklistReason, Contracts, KeyAlgorithm, LiftReason, RevocationReason, Sender
 from node.compiler import PROJECT_ROOT, compiler_config
 from node.deploy import demo_admins, demo_genesis, deploy
 from node.launcher import NodeConfig, free_port, running_node
@@ -71,8 +71,8 @@ def main() -> int:
             rcpt = op.send(c.blacklist.contract.functions.list(subject2, 1, now + 5 * YEAR - 60, keccak(b"case3")))
             rows.append(("blacklist: list a subject already listed", gas(rcpt), "≤ 100,000", ""))
             entry_id = c.blacklist.events(rcpt, "EntryListed")[0]["id"]
-            rows.append(("blacklist: lift an entry (reason \"repaid in full\")",
-                         gas(c.blacklist.lift(op, int(entry_id), "repaid in full")), "", ""))
+            rows.append(("blacklist: lift an entry (reason code, note hash)",
+                         gas(c.blacklist.lift(op, int(entry_id), LiftReason.SETTLED, keccak(b"note"))), "", ""))
 
             r1 = c.trace.record(lender, [(keccak(b"1"), AccessPurpose.CERTIFICATE_VERIFIED)])
             rows.append(("access trace: 1 record", gas(r1), "", ""))

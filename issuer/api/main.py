@@ -14,7 +14,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from issuer.api import employee, errors, public, staff
+from issuer.api import employee, errors, governance, public, staff
 from issuer.api.state import ChainServiceDown, Lazy, PortalState, Sessions, log
 from issuer.settings import IssuerSettings
 from node.settings import Settings
@@ -138,6 +138,7 @@ def create_app(
     app.include_router(employee.router)
     app.include_router(staff.router)
     app.include_router(public.router)
+    app.include_router(governance.router)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

@@ -19,7 +19,7 @@ from issuer.errors import InvalidIdNumber
 from issuer.ids import make_id, subject_ref
 from issuer.settings import DEMO_CONSORTIUM_KEY
 from node import accounts as demo
-from node.bindings import AccessPurpose, Sender, unpack_access_record
+from node.bindings import AccessPurpose, LiftReason, Sender, unpack_access_record
 from node.deploy import demo_admins, demo_genesis, deploy
 from node.launcher import LocalNode, NodeConfig, free_port
 from node.settings import Settings
@@ -83,10 +83,10 @@ def test_sanya_cannot_lift_haikous_entry_and_haikou_can(haikou: BlacklistService
     who = person(3)
     entry = haikou.add(who, "forged-materials", 3)
     with pytest.raises(BlacklistError) as info:
-        sanya.lift(entry.entry_id, "not ours")
+        sanya.lift(entry.entry_id, LiftReason.OTHER)
     assert "Only the centre that listed" in str(info.value) and info.value.message_zh
     assert sanya.check(who).listed
-    haikou.lift(entry.entry_id, "appeal upheld")
+    haikou.lift(entry.entry_id, LiftReason.APPEAL_UPHELD)
     assert not sanya.check(who).listed
 
 

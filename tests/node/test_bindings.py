@@ -15,6 +15,7 @@ from node.bindings import (
     Contracts,
     EntryStatus,
     KeyAlgorithm,
+    LiftReason,
     RevocationReason,
     Role,
     Sender,
@@ -125,12 +126,12 @@ def test_blacklist_across_centres_and_governance_lift(tester_contracts: Contract
     assert sorted(e.id for e in bl.active_entries_of(subject)) == [e1, e2]
     assert bl.active_counts_of([subject, b"\x00" * 31 + b"\x01"]) == [2, 0]
     with pytest.raises(ContractError, match="BlacklistNotListingCentre"):
-        bl.lift(sanya, e1, "not ours")
+        bl.lift(sanya, e1, LiftReason.OTHER)
     with pytest.raises(ContractError, match="BlacklistInvalidExpiry"):
         bl.list(haikou, subject, BlacklistReason.OTHER, now(tester_w3) + YEAR, b"\x00" * 32)
     bl.mark_under_appeal(haikou, e1)
     assert bl.entry(e1).status is EntryStatus.UNDER_APPEAL
-    data = bl.encode("liftByGovernance", e1, "appeal upheld by the consortium")
+    data = bl.encode("liftByGovernance", e1, int(LiftReason.APPEAL_UPHELD), b"\x03" * 32)
     pid = consortium.propose(admin(tester_w3, 460200), bl.address, data)
     with pytest.raises(ContractError, match="ConsortiumProposalBelowThreshold"):
         consortium.execute(admin(tester_w3, 460200), pid)

@@ -18,12 +18,20 @@ State = Annotated[ServiceState, Depends(get_state)]
 
 def get_institution(state: State, x_api_key: Annotated[str | None, Header()] = None) -> int:
     """The institution an API key belongs to; 401 without a known key."""
-    if not x_api_key or x_api_key not in state.api_keys:
+    institution = state.institution_for(x_api_key) if x_api_key else None
+    if institution is None:
         raise HTTPException(
             status_code=status.HTTP_401_UNAUTHORIZED,
             detail={"error": "missing or unknown API key (header X-API-Key)", "error_zh": "缺少或无效的 API 密钥"},
         )
-    return state.api_keys[x_api_key]
+    if institution in state.refused:
+        raise HTTPException(
+            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+            detail={"error": f"this verifier has no chain account of institution {institution} to record its checks "
+                             "with; ask its operator to configure it",
+                    "error_zh": "本验证服务未配置该机构的链上账户，无法记录查验。"},
+        )
+    return institution
 
 
 Institution = Annotated[int, Depends(get_institution)]
