@@ -25,7 +25,7 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
 Centre = Annotated[int, typer.Option("--centre", help="Your centre's code, e.g. 460100.")]

@@ -277,3 +277,13 @@ def test_remote_genesis_with_lenders_fails_loudly_without_admin_keys(net: Networ
     r = hpf(remote, "deploy", "--genesis", str(path))
     assert r.returncode == 1 and "admin keys" in r.stderr
     assert not (tmp_path / "deployments").exists() or not any((tmp_path / "deployments").iterdir())
+    # With the founding centre's admin key at hand, the lender is registered (by a real proposal).
+    from node.accounts import demo_account, demo_deployer
+
+    admin, operator, bank = demo_account(9), demo_account(10), demo_account(11)
+    genesis["centres"][0].update(admin=admin.address, operator=operator.address)
+    genesis["institutions"][0]["account"] = bank.address
+    path.write_text(json.dumps(genesis))
+    r = hpf({**remote, "HPF_DEPLOYER_KEY": demo_deployer().key.hex(), "HPF_ADMIN_KEY": admin.key.hex()},
+            "deploy", "--genesis", str(path), "--json")
+    assert ok(r)["proposals_executed"] == 1
