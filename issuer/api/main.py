@@ -139,6 +139,7 @@ def create_app(
     app.include_router(staff.router)
     app.include_router(public.router)
     app.include_router(governance.router)
+    app.include_router(governance.employee_router)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

@@ -287,3 +287,32 @@ def test_remote_genesis_with_lenders_fails_loudly_without_admin_keys(net: Networ
     r = hpf({**remote, "HPF_DEPLOYER_KEY": demo_deployer().key.hex(), "HPF_ADMIN_KEY": admin.key.hex()},
             "deploy", "--genesis", str(path), "--json")
     assert ok(r)["proposals_executed"] == 1
+
+
+def test_employee_sees_own_entries_and_how_to_appeal(net: Network, env: dict[str, str]) -> None:
+    from issuer.api.main import create_app
+    from issuer.passwords import set_password
+
+    eng = make_engine(IssuerSettings(home=net.home).database_url_for(460100))
+    try:
+        with session_scope(eng) as s:
+            people = list(s.scalars(select(Account.id_number).where(Account.centre_code == 460100)
+                                    .order_by(Account.id).limit(2)))
+        for p in people:
+            set_password(eng, 460100, p, "employee-pass-1")
+    finally:
+        eng.dispose()
+    listed, clear = people
+    ok(hpf(env, "blacklist", "add", "--centre", "460200", "--id", listed, "--reason", "fraudulent-loan", "--years", "3"))
+    app = create_app(460100, node_settings=net.settings, issuer_settings=IssuerSettings(home=net.home))
+    with TestClient(app) as c:
+        assert c.post("/v1/login", json={"id_number": listed, "password": "employee-pass-1"}).status_code == 200
+        mine = c.get("/v1/me/blacklist").json()
+        assert mine["listed"] and [(e["centre"], e["reason_zh"], e["under_appeal"]) for e in mine["entries"]] == [
+            (460200, "骗取贷款", False)]
+        assert mine["entries"][0]["centre_name"] == "三亚市住房公积金管理局" and "12329" in mine["how_to_appeal_zh"]
+        c.post("/v1/logout")
+        assert c.post("/v1/login", json={"id_number": clear, "password": "employee-pass-1"}).status_code == 200
+        assert c.get("/v1/me/blacklist").json() == {"listed": False, "entries": [], "how_to_appeal_zh": mine["how_to_appeal_zh"]}
+        c.post("/v1/logout")
+        assert c.get("/v1/me/blacklist").status_code == 401
