@@ -188,7 +188,9 @@ def test_cli_exit_codes(network: Settings, tmp_path: Path) -> None:
     r = hpf("check", "--centre", "460200", who)
     assert r.returncode == 1 and "已列入黑名单" in r.stdout
     r = hpf("lift", "--centre", "460200", str(entry), "--reason", "x")
-    assert r.returncode == 1 and "只有列入该条目的中心才能解除" in r.stderr
+    assert r.returncode == 64 and "appeal-upheld" in r.stderr
+    r = hpf("lift", "--centre", "460200", str(entry), "--reason", "settled")
+    assert r.returncode == 1 and "只有列入该条目的中心 460100 才能处理" in r.stderr
     r = hpf("add", "--centre", "460100", "--id", who, "--reason", "loan-default", "--years", "9")
     assert r.returncode == 64 and "3至5年" in r.stderr and "Traceback" not in r.stderr
     r = hpf("stats", "--centre", "460100", "--json")
