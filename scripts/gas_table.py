@@ -80,6 +80,18 @@ def main() -> int:
             r100 = c.trace.record(lender, refs)
             rows.append(("access trace: 100 records in one transaction", gas(r100), "", ""))
             rows.append(("  … per record in a batch of 100", round(gas(r100) / 100), "≤ 3,000", ""))
+
+            # Governance: a 2-of-3 decision, and a withdrawn proposal.
+            sanya = Sender(w3, demo.demo_account(demo.demo_centre(460200).admin_index))
+            data = c.consortium.encode("setThreshold", 2)
+            rcpt = admin.send(c.consortium.contract.functions.propose(c.consortium.address, data))
+            pid = int(c.consortium.events(rcpt, "ProposalCreated")[0]["proposalId"])
+            rows.append(("governance: propose (counts the proposer's approval)", gas(rcpt), "", ""))
+            rows.append(("governance: approve", gas(c.consortium.approve(sanya, pid)), "", ""))
+            rows.append(("governance: execute, 2 approvals of active members", gas(c.consortium.execute(sanya, pid)),
+                         "", ""))
+            pid = c.consortium.propose(admin, c.consortium.address, data)
+            rows.append(("governance: cancel by the proposer", gas(c.consortium.cancel(admin, pid)), "", ""))
             del r
 
     cfg_s = compiler_config()
