@@ -145,7 +145,7 @@ class Indexer:
             elif stored[0] != self.addresses["Consortium"]:
                 # Another deployment: start over rather than mix two chains' facts.
                 for table in ("centres", "institutions", "keys", "batches", "revocations", "blacklist", "accesses",
-                              "proposals"):
+                              "proposals", "appeals"):
                     db.execute(f"DELETE FROM {table}")  # noqa: S608 — fixed table names
                 db.execute("DELETE FROM meta")
                 db.execute("INSERT INTO meta VALUES ('consortium', ?)", (self.addresses["Consortium"],))
