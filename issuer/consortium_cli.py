@@ -183,7 +183,7 @@ def proposals_command(
     for r in rows:
         table.add_row(str(r["id"]), _STATE_ZH[r["state"]],
                       f"{r['active_approvals']}/{r['threshold']} ({', '.join(map(str, r['approvers']))})",
-                      _date(r["expires_at"]), f"{r['does_zh']}\n{r['does']}")
+                      _date(r["expires_at"]), r["does_zh"])
     out.print(table)
 
 
