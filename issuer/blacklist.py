@@ -25,11 +25,11 @@ from eth_account.signers.local import LocalAccount
 from issuer.errors import EXIT_USAGE, ConfigurationError, HpfIssuerError
 from issuer.ids import mask_id, normalise_id, subject_ref
 from node import accounts as demo
-from node.keystore import keystore_path, load_account, passphrase
 from node.bindings import AccessPurpose, BlacklistReason, Contracts, EntryStatus, LiftReason, Sender
 from node.deploy import DeploymentRecord, load_contracts
 from node.errors import ContractError
 from node.indexer import EntryRecord, Indexer
+from node.keystore import keystore_path, load_account, passphrase
 from node.settings import Settings
 from verifier.trace import TraceQueue
 

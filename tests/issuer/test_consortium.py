@@ -18,8 +18,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from issuer.ids import make_id
 from issuer.db import Account, AccountStatus, make_engine, session_scope
+from issuer.ids import make_id
 from issuer.settings import IssuerSettings
 from node.keystore import DEMO_KEY_PASSPHRASE, load_account
 
