@@ -374,28 +374,12 @@ class ConsortiumBinding(_Binding):
             cancelled=p[5], data=bytes(p[6]),
         )
 
-    def proposal_count_upto(self, limit: int = 10_000) -> int:
-        """How many proposals exist (ids are sequential from 1; an unknown one has no expiry)."""
-        lo, hi = 0, 1
-        while hi <= limit and self.proposal(hi).expires_at != 0:
-            lo, hi = hi, hi * 2
-        hi = min(hi, limit + 1)
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            if self.proposal(mid).expires_at != 0:
-                lo = mid
-            else:
-                hi = mid
-        return lo
-
     def approvers_of(self, proposal_id: int) -> list[int]:
         return [int(c) for c in self._call(self.contract.functions.approversOf(proposal_id))]
 
     def active_approvals(self, proposal_id: int) -> int:
         return int(self._call(self.contract.functions.activeApprovals(proposal_id)))
 
-    def proposal_lifetime(self) -> int:
-        return int(self._call(self.contract.functions.proposalLifetime()))
 
     def threshold(self) -> int:
         return int(self._call(self.contract.functions.threshold()))
