@@ -42,7 +42,7 @@ async function loadGovernance() {
       }
       cell(tr, actions); body.appendChild(tr);
     }
-    loadAudit();
+    loadAudit(); loadOpenAppeals();
   } catch (e) { failed($("gov-error"), e); }
 }
 
@@ -55,6 +55,15 @@ async function loadAudit() {
       body.appendChild(tr);
     }
   } catch (e) { failed($("gov-error"), e); }
+}
+
+async function loadOpenAppeals() {
+  try {
+    const s = await staff("GET", "/v1/staff/blacklist/stats");
+    const open = s.open_appeals || [];
+    $("open-appeals").textContent = open.length === 0 ? "目前没有未结申诉。" : "未结申诉：" + open.map(
+      (a) => `条目 ${a.id}（中心 ${a.centre}，${a.age_days == null ? "时长未知" : `已 ${a.age_days} 天`}）`).join("；");
+  } catch (e) { /* the stats box above shows the error */ }
 }
 
 async function step(p, name, zh) {
@@ -111,7 +120,7 @@ async function appealStep(path, body, done) {
     if (!/^\d+$/.test(id)) throw new Error("请输入条目编号（数字）。");
     await staff("POST", `/v1/staff/blacklist/${id}/${path}`, body);
     show(out, `条目 ${id}${done}。`, "ok");
-    loadStats(); loadAudit();
+    loadStats(); loadAudit(); loadOpenAppeals();
   } catch (e) { failed(out, e); }
 }
 $("appeal-btn").addEventListener("click", () => appealStep("appeal", { note: $("appeal-note").value }, "已标记为申诉中"));

@@ -68,6 +68,8 @@ def test_governance_and_appeal_in_the_browser(server: str, employee: str, chain_
             page.wait_for_selector("#check-result:not([hidden])", timeout=20_000)
             assert "是" in page.inner_text("#check-entries tbody")  # 申诉中 column
             page.wait_for_selector("#gov-audit tbody tr >> text=blacklist-appeal", timeout=20_000)
+            page.wait_for_selector(f"#open-appeals >> text=条目 {entry}", timeout=20_000)
+            assert "已 0 天" in page.inner_text("#open-appeals")
             page.screenshot(path=str(tmp_path / "governance.png"), full_page=True)
 
             # The employee sees their own entry, under appeal, and how to appeal.
