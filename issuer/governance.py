@@ -20,13 +20,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from eth_abi import decode as abi_decode
 from eth_utils import is_address, to_checksum_address
 from sqlalchemy import Engine, select
 
 from issuer.db import AuditEntry, session_scope
 from issuer.errors import EXIT_USAGE, HpfIssuerError
-from node.bindings import CentreStatus, Contracts, Sender, _is_revert, _revert_data, decode_revert
+from node.bindings import Contracts, Sender, _is_revert, _revert_data, decode_revert
 from node.errors import ContractError
 
 __all__ = [
@@ -343,10 +342,6 @@ def send_step(contracts: Contracts, step: str, proposal_id: int, sender: Sender)
     except ContractError as exc:
         raise _refuse(exc) from exc
     return "0x" + bytes(receipt["transactionHash"]).hex()
-
-
-def centre_is_active(contracts: Contracts, code: int) -> bool:
-    return contracts.consortium.centre(code).status is CentreStatus.ACTIVE
 
 
 # --- the audit log ---------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ApiKeyStore", "KEY_PREFIX", "StoredKey", "key_store_path"]
+__all__ = ["KEY_PREFIX", "ApiKeyStore", "StoredKey", "key_store_path"]
 
 KEY_PREFIX = "hpfk_"
 _SCHEMA = """

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from issuer.db.models import _Id, Base, utcnow
+from issuer.db.models import Base, _Id, utcnow
 
 __all__ = ["AuditEntry"]
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date
 import stat
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 

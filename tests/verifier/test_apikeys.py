@@ -14,7 +14,7 @@ def test_keys_are_hashed_at_rest_and_revocable(tmp_path: Path) -> None:
     assert store.list() == [] and store.institution_for("hpfk_nothing") is None
     a, key_a = store.add(91000003, "loan desk")
     b, key_b = store.add(91000003)
-    c, key_c = store.add(91000001)
+    _, key_c = store.add(91000001)
     assert len({key_a, key_b, key_c}) == 3 and key_a.startswith("hpfk_") and len(key_a) > 40
     raw = store.path.read_bytes()
     assert key_a.encode() not in raw and hashlib.sha256(key_a.encode()).digest() in raw
