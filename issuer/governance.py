@@ -25,7 +25,7 @@ from sqlalchemy import Engine, select
 
 from issuer.db import AuditEntry, session_scope
 from issuer.errors import EXIT_USAGE, HpfIssuerError
-from node.bindings import Contracts, Sender, _is_revert, _revert_data, decode_revert
+from node.bindings import Contracts, Sender, decode_revert, simulate
 from node.errors import ContractError
 
 __all__ = [
@@ -121,11 +121,9 @@ def _refuse(exc: ContractError) -> GovernanceError:
 def preflight(w3: Any, fn: Any, sender: str) -> None:
     """Simulate `fn` from `sender`; raise GovernanceError with the contract's reason if it would revert."""
     try:
-        fn.call({"from": to_checksum_address(sender)})
-    except Exception as exc:
-        if _is_revert(exc):
-            raise _refuse(decode_revert(_revert_data(exc))) from exc
-        raise
+        simulate(lambda: fn.call({"from": to_checksum_address(sender)}))
+    except ContractError as exc:
+        raise _refuse(exc) from exc
 
 
 # --- reading ---------------------------------------------------------------------------------------
@@ -317,11 +315,9 @@ def check_plan(contracts: Contracts, p: Plan, proposer: str) -> None:
     c = contracts.consortium
     preflight(c.w3, c.contract.functions.propose(p.target, p.data), proposer)
     try:
-        c.w3.eth.call({"from": c.address, "to": p.target, "data": "0x" + p.data.hex()})
-    except Exception as exc:
-        if _is_revert(exc):
-            raise _refuse(decode_revert(_revert_data(exc))) from exc
-        raise
+        simulate(lambda: c.w3.eth.call({"from": c.address, "to": p.target, "data": "0x" + p.data.hex()}))
+    except ContractError as exc:
+        raise _refuse(exc) from exc
 
 
 def check_step(contracts: Contracts, step: str, proposal_id: int, sender: str) -> None:

@@ -8,6 +8,7 @@ names the contract's custom error and its values. The error table is built from 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
@@ -268,6 +269,16 @@ def _is_revert(exc: BaseException) -> bool:
     if isinstance(exc, _REVERTS):
         return True
     return type(exc).__name__ == "TransactionFailed" and "execution reverted" in str(exc)
+
+
+def simulate(call: Callable[[], Any]) -> Any:
+    """Run a read-only call (`eth_call`); a revert becomes the ContractError naming its error."""
+    try:
+        return call()
+    except Exception as exc:
+        if _is_revert(exc):
+            raise decode_revert(_revert_data(exc)) from exc
+        raise
 
 
 # --- transport -------------------------------------------------------------------------------
