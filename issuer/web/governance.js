@@ -114,8 +114,8 @@ $("gov-propose").addEventListener("click", async () => {
 });
 
 async function appealStep(path, body, done) {
-  const out = $("appeal-result"); clear(out);
-  const id = $("appeal-id").value.trim();
+  const out = $("lift-result"); clear(out);
+  const id = $("lift-id").value.trim();
   try {
     if (!/^\d+$/.test(id)) throw new Error("请输入条目编号（数字）。");
     await staff("POST", `/v1/staff/blacklist/${id}/${path}`, body);
@@ -125,7 +125,6 @@ async function appealStep(path, body, done) {
 }
 $("appeal-btn").addEventListener("click", () => appealStep("appeal", { note: $("appeal-note").value }, "已标记为申诉中"));
 $("confirm-btn").addEventListener("click", () => appealStep("confirm", { note: $("appeal-note").value }, "申诉不成立，已维持"));
-$("lift-btn").addEventListener("click", () => appealStep("lift", { reason: $("lift-code").value, note: $("appeal-note").value }, "已解除"));
 $("gov-refresh").addEventListener("click", loadGovernance);
 $("audit-refresh").addEventListener("click", loadAudit);
 if (staffKey()) loadGovernance();

@@ -113,7 +113,7 @@ $("lift-btn").addEventListener("click", async () => {
     if (!confirm(`确定解除黑名单条目 ${id}？解除写入联盟链，所有成员中心将不再看到该条目。`)) return;
     await staff("POST", `/v1/staff/blacklist/${id}/lift`, { reason: $("lift-reason").value, note: $("appeal-note").value });
     show(out, `条目 ${id} 已解除。`, "ok");
-    loadStats();
+    loadStats(); loadAudit(); loadOpenAppeals();
   } catch (e) { failed(out, e); } finally { busy($("lift-btn"), false); }
 });
 

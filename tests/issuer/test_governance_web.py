@@ -59,10 +59,10 @@ def test_governance_and_appeal_in_the_browser(server: str, employee: str, chain_
             page.wait_for_selector("#gov-result.error", timeout=20_000)
             assert "不是有效成员" in page.inner_text("#gov-result")
 
-            page.fill("#appeal-id", entry)
+            page.fill("#lift-id", entry)
             page.fill("#appeal-note", "本人称已还清")
             page.click("#appeal-btn")
-            page.wait_for_selector("#appeal-result.ok", timeout=20_000)
+            page.wait_for_selector("#lift-result.ok", timeout=20_000)
             page.fill("#check-id", employee)
             page.click("#check-btn")
             page.wait_for_selector("#check-result:not([hidden])", timeout=20_000)
@@ -81,8 +81,8 @@ def test_governance_and_appeal_in_the_browser(server: str, employee: str, chain_
             me.wait_for_selector("#my-blacklist:not([hidden])", timeout=20_000)
             assert "申诉中" in me.inner_text("#my-blacklist-table") and "12329" in me.inner_text("#my-blacklist-how")
 
-            page.select_option("#lift-code", "appeal-upheld")
+            page.select_option("#lift-reason", "appeal-upheld")
             page.click("#lift-btn")
-            page.wait_for_selector("#appeal-result.ok >> text=已解除", timeout=20_000)
+            page.wait_for_selector("#lift-result.ok >> text=已解除", timeout=20_000)
         finally:
             browser.close()
