@@ -66,15 +66,15 @@ contract Blacklist is IBlacklist {
     }
 
     /// @inheritdoc IBlacklist
-    function lift(uint64 id, string calldata reason) external {
+    function lift(uint64 id, LiftReason reason, bytes32 noteHash) external {
         Entry storage e = _ownEntry(id);
-        _lift(e, id, e.centre, reason);
+        _lift(e, id, e.centre, reason, noteHash);
     }
 
     /// @inheritdoc IBlacklist
-    function liftByGovernance(uint64 id, string calldata reason) external onlyGovernance {
+    function liftByGovernance(uint64 id, LiftReason reason, bytes32 noteHash) external onlyGovernance {
         Entry storage e = _knownEntry(id);
-        _lift(e, id, 0, reason);
+        _lift(e, id, 0, reason, noteHash);
     }
 
     /// @inheritdoc IBlacklist
@@ -185,11 +185,12 @@ contract Blacklist is IBlacklist {
         if (kept != 0 && _entries[kept].previous != 0) _entries[kept].previous = 0;
     }
 
-    function _lift(Entry storage e, uint64 id, uint32 liftedBy, string calldata reason) private {
+    function _lift(Entry storage e, uint64 id, uint32 liftedBy, LiftReason reason, bytes32 noteHash) private {
+        if (reason == LiftReason.None) revert BlacklistInvalidLiftReason();
         if (!_isActive(e)) revert BlacklistEntryNotActive(id);
         e.status = EntryStatus.Lifted;
         _counts[e.centre] += uint64(1) << 32;
-        emit EntryLifted(id, liftedBy, reason);
+        emit EntryLifted(id, liftedBy, reason, noteHash);
     }
 
     function _isActive(Entry storage e) private view returns (bool) {

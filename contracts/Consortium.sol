@@ -8,7 +8,8 @@ import {IConsortium} from "./interfaces/IConsortium.sol";
 /// @dev Governance calls (admit, suspend, register an institution, change the threshold, and
 /// calls into the other contracts such as lifting a blacklist entry) are made by this contract
 /// itself when a proposal is executed, so every one of them passed M-of-N approval.
-/// Approvals are counted when given: a centre suspended later does not take its approval back.
+/// Approvals are counted at execution, among the centres that are active members then: a centre
+/// suspended after approving does not lend its approval to a proposal it can no longer vote on.
 contract Consortium is IConsortium {
     uint32 private constant _MIN_CENTRE_CODE = 100000;
     uint32 private constant _MAX_CENTRE_CODE = 999999;
@@ -20,6 +21,7 @@ contract Consortium is IConsortium {
     mapping(bytes8 keyId => SigningKey) private _keys;
     mapping(uint256 proposalId => Proposal) private _proposals;
     mapping(uint256 proposalId => mapping(uint32 code => bool)) private _approved;
+    mapping(uint256 proposalId => uint32[] codes) private _approvers;
 
     uint256 private _proposalCount;
     uint16 private _threshold;
@@ -125,9 +127,17 @@ contract Consortium is IConsortium {
         if (target.code.length == 0) revert ConsortiumTargetNotContract(target);
         proposalId = ++_proposalCount;
         uint64 expiresAt = uint64(block.timestamp) + _proposalLifetime;
-        _proposals[proposalId] =
-            Proposal({target: target, proposer: code, approvals: 1, expiresAt: expiresAt, executed: false, data: data});
+        _proposals[proposalId] = Proposal({
+            target: target,
+            proposer: code,
+            approvals: 1,
+            expiresAt: expiresAt,
+            executed: false,
+            cancelled: false,
+            data: data
+        });
         _approved[proposalId][code] = true;
+        _approvers[proposalId].push(code);
         emit ProposalCreated(proposalId, code, target, data, expiresAt);
         emit ProposalApproved(proposalId, code, 1);
     }
@@ -138,6 +148,7 @@ contract Consortium is IConsortium {
         Proposal storage p = _openProposal(proposalId);
         if (_approved[proposalId][code]) revert ConsortiumProposalAlreadyApproved(proposalId, code);
         _approved[proposalId][code] = true;
+        _approvers[proposalId].push(code);
         uint16 approvals = p.approvals + 1;
         p.approvals = approvals;
         emit ProposalApproved(proposalId, code, approvals);
@@ -147,12 +158,23 @@ contract Consortium is IConsortium {
     function execute(uint256 proposalId) external returns (bytes memory result) {
         uint32 code = _checkActiveAdmin(msg.sender);
         Proposal storage p = _openProposal(proposalId);
-        if (p.approvals < _threshold) revert ConsortiumProposalBelowThreshold(proposalId, p.approvals, _threshold);
+        uint16 counted = _activeApprovals(proposalId);
+        if (counted < _threshold) revert ConsortiumProposalBelowThreshold(proposalId, counted, _threshold);
         p.executed = true;
         bool ok;
         (ok, result) = p.target.call(p.data);
         if (!ok) revert ConsortiumProposalFailed(proposalId, result);
         emit ProposalExecuted(proposalId, code);
+    }
+
+    /// @inheritdoc IConsortium
+    function cancel(uint256 proposalId) external {
+        uint32 by = 0;
+        if (msg.sender != address(this)) by = _checkActiveAdmin(msg.sender);
+        Proposal storage p = _openProposal(proposalId);
+        if (by != 0 && by != p.proposer) revert ConsortiumNotProposer(proposalId, by);
+        p.cancelled = true;
+        emit ProposalCancelled(proposalId, by);
     }
 
     // --- a centre's own affairs ---
@@ -230,6 +252,16 @@ contract Consortium is IConsortium {
     }
 
     /// @inheritdoc IConsortium
+    function approversOf(uint256 proposalId) external view returns (uint32[] memory) {
+        return _approvers[proposalId];
+    }
+
+    /// @inheritdoc IConsortium
+    function activeApprovals(uint256 proposalId) external view returns (uint16) {
+        return _activeApprovals(proposalId);
+    }
+
+    /// @inheritdoc IConsortium
     function threshold() external view returns (uint16) {
         return _threshold;
     }
@@ -269,7 +301,16 @@ contract Consortium is IConsortium {
         p = _proposals[proposalId];
         if (p.expiresAt == 0) revert ConsortiumUnknownProposal(proposalId);
         if (p.executed) revert ConsortiumProposalAlreadyExecuted(proposalId);
+        if (p.cancelled) revert ConsortiumProposalCancelled(proposalId);
         if (block.timestamp >= p.expiresAt) revert ConsortiumProposalExpired(proposalId, p.expiresAt);
+    }
+
+    /// @dev Bounded by the number of centres that approved, at most the number of members.
+    function _activeApprovals(uint256 proposalId) private view returns (uint16 n) {
+        uint32[] storage codes = _approvers[proposalId];
+        for (uint256 i = 0; i < codes.length; ++i) {
+            if (_centres[codes[i]].status == CentreStatus.Active) ++n;
+        }
     }
 
     function _admitCentre(uint32 code, string memory name, address admin, address operator) private {

@@ -27,10 +27,11 @@ from issuer.errors import EXIT_USAGE, ConfigurationError, HpfIssuerError
 from issuer.ids import mask_id, normalise_id, subject_ref
 from issuer.quota import CheckQuota
 from node import accounts as demo
-from node.bindings import AccessPurpose, BlacklistReason, Contracts, EntryStatus, Sender
+from node.bindings import AccessPurpose, BlacklistReason, Contracts, EntryStatus, LiftReason, Sender
 from node.deploy import DeploymentRecord, load_contracts
 from node.errors import ContractError
 from node.indexer import EntryRecord, Indexer
+from node.keystore import keystore_path, load_account, passphrase
 from node.sender import account_sender
 from node.settings import Settings
 
@@ -170,6 +171,9 @@ def centre_account(settings: Settings, centre: int, role: str = "operator") -> L
     key = getattr(settings, f"{role}_key")
     if key is not None:
         return Account.from_key(key.get_secret_value())
+    stored = keystore_path(settings, f"centre-{role}", centre)  # written by `hpf centre init`
+    if stored.exists():
+        return load_account(stored, passphrase(settings))
     if settings.local:
         try:
             return demo.demo_account(getattr(demo.demo_centre(centre), f"{role}_index"))
@@ -234,27 +238,16 @@ class BlacklistService:
             raise BlacklistError(_explain(exc), message_zh=_explain_zh(exc)) from exc
         return Listed(entry_id=entry_id, subject=subject, expires_at=expires_at, case_hash=case_hash)
 
-    def lift(self, entry_id: int, reason: str) -> None:
-        """Lift an entry. The reason's text stays in the centre's case files; the chain gets only
-        "sha256:" and its hash (DESIGN §5: free text stays off chain; docs/privacy.md)."""
+    def lift(self, entry_id: int, reason: LiftReason, note_hash: bytes = bytes(32)) -> Any:
+        """Lift an entry with a reason code; free text stays with the centre (`issuer.appeals`):
+        only its hash goes on chain (DESIGN §5; docs/privacy.md)."""
         if not 1 <= entry_id <= MAX_ENTRY_ID:
             raise BadBlacklistInput(f"Entry id {entry_id} does not exist: entry ids run from 1 to {MAX_ENTRY_ID}.",
                                     message_zh=f"黑名单条目编号 {entry_id} 无效（应为 1 至 {MAX_ENTRY_ID}）。")
-        if not reason.strip():
-            raise BadBlacklistInput("Give the reason for lifting the entry.", message_zh="请填写解除原因。")
         try:
-            self.contracts.blacklist.lift(self.operator, entry_id, self._store_lift(entry_id, reason.strip()))
+            return self.contracts.blacklist.lift(self.operator, entry_id, reason, note_hash)
         except ContractError as exc:
             raise BlacklistError(_explain(exc), message_zh=_explain_zh(exc)) from exc
-
-    def _store_lift(self, entry_id: int, reason: str) -> str:
-        record = {"centre": self.centre, "entry_id": entry_id, "reason": reason, "recorded_at": int(time.time())}
-        blob = json.dumps(record, ensure_ascii=False, sort_keys=True).encode()
-        digest = hashlib.sha256(blob).hexdigest()
-        lifts = self.storage / "lifts"
-        lifts.mkdir(parents=True, exist_ok=True)
-        (lifts / f"{digest}.json").write_bytes(blob)
-        return f"sha256:{digest}"
 
     def _store_case(self, subject: bytes, reason: BlacklistReason, note: str, evidence: Path | None) -> bytes:
         """Keep the case file off chain; its SHA-256 (of a canonical JSON record) goes on chain."""
@@ -453,6 +446,9 @@ _ERRORS_ZH = {
     "BlacklistNotOperator": "本账户不是有效成员中心的操作员账户。",
     "BlacklistUnknownEntry": "没有这个黑名单条目。",
     "BlacklistEntryNotActive": "该条目已解除或已过期。",
+    "BlacklistEntryAlreadyUnderAppeal": "该条目已在申诉中。",
+    "BlacklistEntryNotUnderAppeal": "该条目不在申诉中。",
+    "BlacklistInvalidLiftReason": "请给出解除原因代码。",
     "BlacklistInvalidExpiry": "期限超出联盟规定的范围。",
     "BlacklistAlreadyListed": "本中心已将该人员列入黑名单，不重复列入。",
 }
@@ -461,6 +457,9 @@ _ERRORS_EN = {
     "BlacklistNotOperator": "This account is not the operator of an active member centre",
     "BlacklistUnknownEntry": "There is no such blacklist entry",
     "BlacklistEntryNotActive": "The entry is already lifted or expired",
+    "BlacklistEntryAlreadyUnderAppeal": "The entry is already under appeal",
+    "BlacklistEntryNotUnderAppeal": "The entry is not under appeal",
+    "BlacklistInvalidLiftReason": "Give a reason code for lifting",
     "BlacklistInvalidExpiry": "The expiry is outside the consortium's bounds",
     "BlacklistAlreadyListed": "This centre already lists the person",
 }

@@ -22,11 +22,11 @@ from node.errors import HpfNodeError
 from node.settings import get_settings
 
 app = typer.Typer(
-    help="The shared blacklist (失信黑名单): add, lift, check, import, stats. Nothing personal goes on chain.",
+    help="The shared blacklist (失信黑名单): add, appeal, confirm, lift, check, import, stats. Nothing personal goes on chain.",
     no_args_is_help=True,
 )
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
 Centre = Annotated[int, typer.Option("--centre", help="Your centre's code, e.g. 460100.")]
@@ -78,20 +78,71 @@ def add(
         out.print(f"已列入黑名单 listed: entry {listed.entry_id}, expires {_date(listed.expires_at)}")
 
 
+def _appeal_step(centre: int, fn: Callable[..., str], entry_id: int, **kwargs: Any) -> str:
+    from issuer.cli import _open_centre  # noqa: PLC0415
+    from issuer.governance import cli_actor  # noqa: PLC0415
+
+    service = _service(centre, trace=False)
+    engine = _open_centre(centre)[0]
+    try:
+        return fn(service, engine, entry_id, actor=cli_actor(), **kwargs)
+    finally:
+        engine.dispose()
+
+
 @app.command(cls=_Command)
 @_errors
 def lift(
     centre: Centre,
     entry_id: Annotated[int, typer.Argument(help="The entry id (from add, check or stats).")],
-    reason: Annotated[str, typer.Option(help="Why the entry is lifted.")],
+    reason: Annotated[str, typer.Option(help="A code: appeal-upheld, listed-in-error, settled, court-order, other.")],
+    note: Annotated[str, typer.Option(help="Free text, kept in your centre's database; only its hash goes on chain.")] = "",
     json_out: JsonOpt = False,
 ) -> None:
-    """Lift an entry your centre listed."""
-    _service(centre, trace=False).lift(entry_id, reason)
+    """Lift an entry your centre listed, with a reason code (解除)."""
+    from issuer import appeals  # noqa: PLC0415
+
+    tx = _appeal_step(centre, appeals.lift, entry_id, reason=reason, note=note)
     if json_out:
-        print(json.dumps({"entry_id": entry_id, "lifted": True}))
+        print(json.dumps({"entry_id": entry_id, "lifted": True, "tx": tx}))
     else:
         out.print(f"已解除 lifted: entry {entry_id}")
+
+
+@app.command(cls=_Command)
+@_errors
+def appeal(
+    centre: Centre,
+    entry_id: Annotated[int, typer.Argument(help="The entry id.")],
+    note: Annotated[str, typer.Option(help="The appeal's grounds; kept in your centre's database, never on chain.")],
+    json_out: JsonOpt = False,
+) -> None:
+    """Mark an entry your centre listed as under appeal (申诉中): it still counts, flagged."""
+    from issuer import appeals  # noqa: PLC0415
+
+    tx = _appeal_step(centre, appeals.appeal, entry_id, note=note)
+    if json_out:
+        print(json.dumps({"entry_id": entry_id, "under_appeal": True, "tx": tx}))
+    else:
+        out.print(f"申诉中 under appeal: entry {entry_id}")
+
+
+@app.command(cls=_Command)
+@_errors
+def confirm(
+    centre: Centre,
+    entry_id: Annotated[int, typer.Argument(help="The entry id.")],
+    note: Annotated[str, typer.Option(help="Why the appeal failed; kept in your centre's database.")] = "",
+    json_out: JsonOpt = False,
+) -> None:
+    """The appeal failed: the entry is listed again (维持)."""
+    from issuer import appeals  # noqa: PLC0415
+
+    tx = _appeal_step(centre, appeals.confirm, entry_id, note=note)
+    if json_out:
+        print(json.dumps({"entry_id": entry_id, "under_appeal": False, "tx": tx}))
+    else:
+        out.print(f"已维持 confirmed: entry {entry_id}")
 
 
 @app.command(cls=_Command)
@@ -200,7 +251,7 @@ def stats(
     soon: Annotated[int, typer.Option(help="Days ahead for 'expiring soon'.")] = 90,
     json_out: JsonOpt = False,
 ) -> None:
-    """Active entries by centre and by reason, entries under appeal, and those expiring soon."""
+    """Active entries by centre and by reason, open appeals and their age, and those expiring soon."""
     s = _service(centre, trace=False).statistics(soon_days=soon)
     if json_out:
         print(json.dumps(s))
@@ -209,3 +260,6 @@ def stats(
     out.print("by reason: " + ", ".join(f"{r} {n}" for r, n in s["by_reason"].items()))
     out.print(f"under appeal {s['under_appeal']}, lifted {s['lifted']}, expiring within {soon} days "
               f"{len(s['expiring_soon'])}")
+    for a in s.get("open_appeals", []):
+        age = f"{a['age_days']} days" if a["age_days"] is not None else "age unknown"
+        out.print(f"  申诉中 entry {a['id']} (centre {a['centre']}): open {age}")

@@ -12,6 +12,8 @@ from issuer import audit_cli  # noqa: F401 — registers `hpf issuer audit`
 from issuer.blacklist_cli import app as blacklist_app
 from issuer.cli import _Command
 from issuer.cli import app as issuer_app
+from issuer.centre_cli import app as centre_app
+from issuer.consortium_cli import app as consortium_app
 from issuer.issue_cli import issue_command, revoke_command
 from node.cli import app as node_app
 from node.cli import deploy_command
@@ -20,6 +22,8 @@ from node.log import configure_logging
 from node.settings import get_settings
 from verifier.cli import app as verifier_app
 from verifier.cli import verify_command
+from verifier.keys_cli import app as verifier_keys_app
+from verifier.lender_cli import app as lender_app
 
 app = typer.Typer(
     name="hpf",
@@ -32,11 +36,15 @@ app.add_typer(node_app, name="node")
 app.add_typer(network_app, name="network")
 app.command("deploy")(deploy_command)
 app.command("verify", cls=_Command)(verify_command)  # bad usage (e.g. --as abc) exits 64
+verifier_app.add_typer(verifier_keys_app, name="keys")
 app.add_typer(verifier_app, name="verifier")
+app.add_typer(lender_app, name="lender")
 app.add_typer(blacklist_app, name="blacklist")
 app.command("issue", cls=_Command)(issue_command)
 app.command("revoke", cls=_Command)(revoke_command)
 app.add_typer(issuer_app, name="issuer")
+app.add_typer(consortium_app, name="consortium")
+app.add_typer(centre_app, name="centre")
 
 
 @app.callback()

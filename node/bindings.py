@@ -8,6 +8,7 @@ names the contract's custom error and its values. The error table is built from 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
 from enum import IntEnum
@@ -69,6 +70,15 @@ class BlacklistReason(IntEnum):
     OTHER = 5
 
 
+class LiftReason(IntEnum):
+    NONE = 0
+    APPEAL_UPHELD = 1
+    LISTED_IN_ERROR = 2
+    SETTLED = 3
+    COURT_ORDER = 4
+    OTHER = 5
+
+
 class EntryStatus(IntEnum):
     NONE = 0
     LISTED = 1
@@ -126,6 +136,7 @@ class ProposalInfo:
     approvals: int
     expires_at: int
     executed: bool
+    cancelled: bool
     data: bytes
 
 
@@ -264,6 +275,16 @@ def _is_revert(exc: BaseException) -> bool:
     return type(exc).__name__ == "TransactionFailed" and "execution reverted" in str(exc)
 
 
+def simulate(call: Callable[[], Any]) -> Any:
+    """Run a read-only call (`eth_call`); a revert becomes the ContractError naming its error."""
+    try:
+        return call()
+    except Exception as exc:
+        if _is_revert(exc):
+            raise decode_revert(_revert_data(exc)) from exc
+        raise
+
+
 # --- transport -------------------------------------------------------------------------------
 
 
@@ -372,8 +393,16 @@ class ConsortiumBinding(_Binding):
     def proposal(self, proposal_id: int) -> ProposalInfo:
         p = self._call(self.contract.functions.proposal(proposal_id))
         return ProposalInfo(
-            id=proposal_id, target=p[0], proposer=p[1], approvals=p[2], expires_at=p[3], executed=p[4], data=p[5]
+            id=proposal_id, target=p[0], proposer=p[1], approvals=p[2], expires_at=p[3], executed=p[4],
+            cancelled=p[5], data=bytes(p[6]),
         )
+
+    def approvers_of(self, proposal_id: int) -> list[int]:
+        return [int(c) for c in self._call(self.contract.functions.approversOf(proposal_id))]
+
+    def active_approvals(self, proposal_id: int) -> int:
+        return int(self._call(self.contract.functions.activeApprovals(proposal_id)))
+
 
     def threshold(self) -> int:
         return int(self._call(self.contract.functions.threshold()))
@@ -396,6 +425,9 @@ class ConsortiumBinding(_Binding):
 
     def execute(self, sender: Sender, proposal_id: int) -> TxReceipt:
         return sender.send(self.contract.functions.execute(proposal_id))  # type: ignore[return-value]
+
+    def cancel(self, sender: Sender, proposal_id: int) -> TxReceipt:
+        return sender.send(self.contract.functions.cancel(proposal_id))  # type: ignore[return-value]
 
     def encode(self, fn_name: str, *args: Any) -> bytes:
         """Calldata for a governance call on this contract, to put in a proposal."""
@@ -458,8 +490,8 @@ class BlacklistBinding(_Binding):
         receipt = sender.send(self.contract.functions.list(subject, int(reason), expires_at, case_hash))
         return int(self.events(receipt, "EntryListed")[0]["id"])  # type: ignore[arg-type]
 
-    def lift(self, sender: Sender, entry_id: int, reason: str) -> TxReceipt:
-        return sender.send(self.contract.functions.lift(entry_id, reason))  # type: ignore[return-value]
+    def lift(self, sender: Sender, entry_id: int, reason: LiftReason, note_hash: bytes = bytes(32)) -> TxReceipt:
+        return sender.send(self.contract.functions.lift(entry_id, int(reason), note_hash))  # type: ignore[return-value]
 
     def mark_under_appeal(self, sender: Sender, entry_id: int) -> TxReceipt:
         return sender.send(self.contract.functions.markUnderAppeal(entry_id))  # type: ignore[return-value]

@@ -11,6 +11,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from eth_account import Account
+from eth_utils import to_checksum_address
 from rich.console import Console
 
 from node import accounts as demo
@@ -25,7 +26,7 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -141,6 +142,32 @@ def reset(
     out.print("local chain state deleted; `hpf node up` starts a fresh chain")
 
 
+def _genesis_admins(settings: Settings, genesis: Genesis) -> dict[int, Any]:
+    """The founding centres' admin accounts available here (their `hpf centre init` key files,
+    or HPF_ADMIN_KEY for the centre it belongs to): registering the genesis institutions takes
+    `threshold` of them. Fewer is an error, never a silent skip."""
+    from node.keystore import keystore_path, load_account, passphrase  # noqa: PLC0415
+
+    found: dict[int, Any] = {}
+    admin_key = getattr(settings, "admin_key", None)
+    by_address = {to_checksum_address(c.admin): c.code for c in genesis.centres}
+    if admin_key is not None:
+        acct = Account.from_key(admin_key.get_secret_value())
+        if acct.address in by_address:
+            found[by_address[acct.address]] = acct
+    for c in genesis.centres:
+        path = keystore_path(settings, "centre-admin", c.code)
+        if c.code not in found and path.exists():
+            found[c.code] = load_account(path, passphrase(settings))
+    if len(found) < genesis.threshold:
+        raise ConfigError(
+            f"The genesis file names {len(genesis.institutions)} institutions; registering them needs the admin keys "
+            f"of {genesis.threshold} founding centres, but only {len(found)} are available here "
+            "(HPF_ADMIN_KEY, or {home}/keys/centre-admin-<code>.json)."
+        )
+    return found
+
+
 @handle_errors
 def deploy_command(
     genesis_file: Annotated[
@@ -170,7 +197,12 @@ def deploy_command(
         genesis = demo_genesis()
     else:
         raise ConfigError("Deploying to a remote network needs --genesis FILE naming the founding centres.")
+    if admins is None and genesis.institutions:
+        admins = _genesis_admins(settings, genesis)
     result = deploy(w3, deployer, genesis, settings.deployment_file, admins=admins)
+    missing = [i.id for i in genesis.institutions if result.registered.get(i.id) != to_checksum_address(i.account)]
+    if missing:
+        raise ConfigError(f"The genesis file names institutions {missing} that are not registered on chain as given.")
     info = {
         "deployed": result.deployed,
         "chain_id": result.record.chain_id,

@@ -146,6 +146,8 @@ class DeployResult:
     record: DeploymentRecord
     deployed: bool
     proposals_executed: int
+    #: institution id -> its account on chain, for every institution the genesis names
+    registered: dict[int, str] = field(default_factory=dict)
 
 
 def _code_hash(w3: Web3, address: str) -> str:
@@ -251,9 +253,11 @@ def deploy(
     else:
         log.info("deployment is current; nothing deployed", file=str(record_path))
     executed = 0
+    contracts = Contracts.at(w3, record.addresses())
     if admins and genesis.institutions:
-        executed = register_institutions(Contracts.at(w3, record.addresses()), genesis, admins)
-    return DeployResult(record=record, deployed=deployed, proposals_executed=executed)
+        executed = register_institutions(contracts, genesis, admins)
+    registered = {i.id: contracts.consortium.institution(i.id).account for i in genesis.institutions}
+    return DeployResult(record=record, deployed=deployed, proposals_executed=executed, registered=registered)
 
 
 def demo_admins() -> dict[int, LocalAccount]:

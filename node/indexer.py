@@ -24,7 +24,7 @@ from hexbytes import HexBytes
 from web3 import Web3
 from web3._utils.events import get_event_data
 
-from node.bindings import BlacklistReason, EntryStatus, KeyAlgorithm, unpack_access_record
+from node.bindings import BlacklistReason, EntryStatus, KeyAlgorithm, LiftReason, unpack_access_record
 from node.compiler import compile_contracts
 from node.log import get_logger
 from node.private_files import private_file
@@ -61,6 +61,7 @@ CREATE TABLE IF NOT EXISTS access_records (
 CREATE INDEX IF NOT EXISTS access_records_ref ON access_records (ref);
 CREATE INDEX IF NOT EXISTS access_records_unopened ON access_records (opened);
 CREATE TABLE IF NOT EXISTS trace_keys (version INTEGER PRIMARY KEY, public_key BLOB NOT NULL, block INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS appeals (id INTEGER PRIMARY KEY, appealed_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS proposals (
     id INTEGER PRIMARY KEY, proposer INTEGER NOT NULL, target TEXT NOT NULL, data BLOB NOT NULL,
     expires_at INTEGER NOT NULL, approvals INTEGER NOT NULL, executed INTEGER NOT NULL);
@@ -149,7 +150,7 @@ class Indexer:
             elif stored[0] != self.addresses["Consortium"]:
                 # Another deployment: start over rather than mix two chains' facts.
                 for table in ("centres", "institutions", "keys", "batches", "revocations", "blacklist", "access_records",
-                              "trace_keys", "proposals"):
+                              "trace_keys", "proposals", "appeals"):
                     db.execute(f"DELETE FROM {table}")  # noqa: S608 — fixed table names
                 db.execute("DELETE FROM meta")
                 db.execute("INSERT INTO meta VALUES ('consortium', ?)", (self.addresses["Consortium"],))
@@ -349,8 +350,14 @@ class Indexer:
                 "ORDER BY expires_at", (at, soon))
         ]
         under_appeal = db.execute("SELECT count(*) FROM blacklist WHERE status = 2 AND expires_at > ?", (at,))
+        open_appeals = [
+            {"id": r[0], "centre": r[1], "appealed_at": r[2], "age_days": (at - r[2]) // 86400 if r[2] else None}
+            for r in db.execute(
+                "SELECT b.id, b.centre, a.appealed_at FROM blacklist b LEFT JOIN appeals a ON a.id = b.id "
+                "WHERE b.status = 2 AND b.expires_at > ? ORDER BY a.appealed_at", (at,))
+        ]
         return {"by_centre": by_centre, "by_reason": by_reason, "expiring_soon": expiring,
-                "under_appeal": under_appeal.fetchone()[0], "lifted": db.execute(
+                "under_appeal": under_appeal.fetchone()[0], "open_appeals": open_appeals, "lifted": db.execute(
                     "SELECT count(*) FROM blacklist WHERE status = 3").fetchone()[0]}
 
     def entry(self, entry_id: int) -> EntryRecord | None:
@@ -521,10 +528,14 @@ def _on_entry_status(status: EntryStatus) -> Handler:
         if status is EntryStatus.LIFTED:
             db.execute(
                 "UPDATE blacklist SET status=?, lifted_by=?, lift_reason=? WHERE id=?",
-                (int(status), a["liftedBy"], a["reason"], a["id"]),
+                (int(status), a["liftedBy"], LiftReason(a["reason"]).name.lower().replace("_", "-"), a["id"]),
             )
         else:
             db.execute("UPDATE blacklist SET status=? WHERE id=?", (int(status), a["id"]))
+        if status is EntryStatus.UNDER_APPEAL:
+            db.execute("INSERT OR REPLACE INTO appeals VALUES (?, ?)", (a["id"], t))
+        else:
+            db.execute("DELETE FROM appeals WHERE id=?", (a["id"],))
 
     return handler
 

@@ -35,8 +35,14 @@ def private_file(path: str | os.PathLike[str]) -> Path:
     SQLite opens it: SQLite gives its -wal and -shm files the database file's mode)."""
     file = Path(path)
     private_dir(file.parent)
-    fd = os.open(file, os.O_WRONLY | os.O_CREAT, 0o600)
-    os.close(fd)
+    # Never open an existing file: closing any descriptor of a file drops every POSIX lock this
+    # process holds on it, and SQLite's locks on an open database would vanish ("disk I/O error",
+    # or worse, two writers at once). Only a missing file is created (exclusively).
+    if not file.exists():
+        try:
+            os.close(os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            pass  # created meanwhile by another process
     if stat.S_IMODE(file.stat().st_mode) != 0o600:
         file.chmod(0o600)
     return file

@@ -17,7 +17,7 @@ from eth_utils import keccak
 from web3 import Web3
 
 from node import accounts as demo
-from node.bindings import AccessPurpose, BlacklistReason, Contracts, KeyAlgorithm, RevocationReason, Sender
+from node.bindings import AccessPurpose, BlacklistReason, Contracts, KeyAlgorithm, LiftReason, RevocationReason, Sender
 from node.compiler import PROJECT_ROOT, compiler_config
 from node.deploy import demo_admins, demo_genesis, deploy
 from node.launcher import NodeConfig, free_port, running_node
@@ -77,15 +77,15 @@ def main() -> int:
             rcpt = sanya.send(c.blacklist.contract.functions.list(subject2, 1, now + 5 * YEAR - 60, keccak(b"case3")))
             rows.append(("blacklist: list a subject another centre lists", gas(rcpt), "≤ 100,000", ""))
             entry_id = c.blacklist.events(rcpt, "EntryListed")[0]["id"]
-            rows.append(("blacklist: lift an entry (reason \"repaid in full\")",
-                         gas(c.blacklist.lift(sanya, int(entry_id), "repaid in full")), "", ""))
+            rows.append(("blacklist: lift an entry (reason code, note hash)",
+                         gas(c.blacklist.lift(sanya, int(entry_id), LiftReason.SETTLED, keccak(b"note"))), "", ""))
             rcpt = sanya.send(c.blacklist.contract.functions.list(subject2, 1, now + 5 * YEAR - 60, keccak(b"case4")))
             rows.append(("blacklist: list again after a lift (unlinks the lifted entry)", gas(rcpt), "≤ 100,000", ""))
             view = c.blacklist.contract.functions.activeEntriesOf(subject2)
             rows.append(("blacklist: activeEntriesOf, 2 active entries (view)", int(view.estimate_gas()), "", ""))
             for _ in range(50):
                 entry_id = c.blacklist.events(rcpt, "EntryListed")[0]["id"]
-                c.blacklist.lift(sanya, int(entry_id), "x")
+                c.blacklist.lift(sanya, int(entry_id), LiftReason.OTHER, keccak(b"x"))
                 rcpt = sanya.send(c.blacklist.contract.functions.list(subject2, 1, now + 5 * YEAR - 60, keccak(b"c")))
             rows.append(("  … after 50 more list/lift cycles (view)", int(view.estimate_gas()), "same", ""))
 
@@ -95,6 +95,18 @@ def main() -> int:
             r100 = c.trace.record(lender, refs)
             rows.append(("access trace: 100 records in one transaction", gas(r100), "", ""))
             rows.append(("  … per record in a batch of 100", round(gas(r100) / 100), "≤ 5,000 ¹", ""))
+
+            # Governance: a 2-of-3 decision, and a withdrawn proposal.
+            sanya_admin = Sender(w3, demo.demo_account(demo.demo_centre(460200).admin_index))
+            data = c.consortium.encode("setThreshold", 2)
+            rcpt = admin.send(c.consortium.contract.functions.propose(c.consortium.address, data))
+            pid = int(c.consortium.events(rcpt, "ProposalCreated")[0]["proposalId"])
+            rows.append(("governance: propose (counts the proposer's approval)", gas(rcpt), "", ""))
+            rows.append(("governance: approve", gas(c.consortium.approve(sanya_admin, pid)), "", ""))
+            rows.append(("governance: execute, 2 approvals of active members", gas(c.consortium.execute(sanya_admin, pid)),
+                         "", ""))
+            pid = c.consortium.propose(admin, c.consortium.address, data)
+            rows.append(("governance: cancel by the proposer", gas(c.consortium.cancel(admin, pid)), "", ""))
             del r
 
     cfg_s = compiler_config()

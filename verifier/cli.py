@@ -108,6 +108,8 @@ def verify_command(
     except HpfNodeError as exc:
         reader = None
         err.print(f"[yellow]warning:[/] {exc}", highlight=False)
+    if as_institution is not None and reader is not None:
+        _check_as(settings, as_institution, json_out)
     verifier = Verifier(reader, institution=as_institution)
     results = [verifier.verify(code.text) for code in found]
     if as_institution is not None:
@@ -124,6 +126,23 @@ def verify_command(
 def _one_worker(sandbox: Any, data: bytes | str) -> Any:
     """A one-worker sandbox for an image or PDF (its budget as in the service), None for text."""
     return None if isinstance(data, str) else sandbox(workers=1)
+
+
+def _check_as(settings: Any, institution: int, json_out: bool) -> None:
+    """`--as` must name the institution whose account this verifier records with (exit 64 if not)."""
+    from verifier.trace import WrongInstitution, check_institution_account, institution_account  # noqa: PLC0415
+
+    try:
+        from node.chain import connect  # noqa: PLC0415
+        from node.deploy import DeploymentRecord  # noqa: PLC0415
+
+        account = institution_account(settings, institution)
+        consortium = DeploymentRecord.load(settings.deployment_file).addresses()["Consortium"]
+        check_institution_account(connect(settings), consortium, account.address, institution)
+    except WrongInstitution as exc:
+        _usage_error(str(exc), "--as 与所配置的机构账户不一致。", json_out)
+    except HpfNodeError as exc:
+        err.print(f"[yellow]warning:[/] cannot check the institution account: {exc}", highlight=False)
 
 
 def _trace(settings: Any, institution: int, results: list[VerificationResult]) -> None:

@@ -25,10 +25,11 @@ from hexbytes import HexBytes
 from web3 import Web3
 
 from node import accounts as demo
-from node.bindings import AccessPurpose, AccessTraceBinding, Sender
+from node.bindings import AccessPurpose, AccessTraceBinding, ConsortiumBinding, Role, Sender
 from node.chain import connect
 from node.deploy import DeploymentRecord
 from node.errors import ConfigError
+from node.keystore import keystore_path, load_account, passphrase
 from node.log import get_logger
 from node.private_files import private_file
 from node.sender import account_sender
@@ -180,10 +181,15 @@ class TraceQueue:
 
 
 def institution_account(settings: Settings, institution: int) -> LocalAccount:
-    """The account that records for `institution`: HPF_INSTITUTION_KEY, or the DEMO key locally."""
+    """The account that records for `institution`: HPF_INSTITUTION_KEY, else the key file
+    `hpf lender init` wrote for it, else (local network) the DEMO key. Which institution an
+    account belongs to is the chain's to say: see `check_institution_account`."""
     key = getattr(settings, "institution_key", None)
     if key is not None:
         return Account.from_key(key.get_secret_value())
+    stored = keystore_path(settings, "institution", institution)
+    if stored.exists():
+        return load_account(stored, passphrase(settings))
     if settings.local:
         for inst in demo.DEMO_INSTITUTIONS:
             if inst.id == institution:
@@ -193,11 +199,32 @@ def institution_account(settings: Settings, institution: int) -> LocalAccount:
     )
 
 
+class WrongInstitution(ConfigError):
+    """The configured account is not the chain account of the institution named (`--as`, API key)."""
+
+
+def check_institution_account(w3: Web3, consortium_address: str, account: str, institution: int) -> None:
+    """Refuse to record for `institution` with an account the chain says is someone else's: a
+    trace must name the institution that checked."""
+    a = ConsortiumBinding(w3, consortium_address).account(account)
+    if a.role is not Role.INSTITUTION or a.id != institution:
+        whose = f"institution {a.id}" if a.role is Role.INSTITUTION else ("no institution" if a.role is Role.NONE
+                                                                          else f"centre {a.id}")
+        raise WrongInstitution(
+            f"The configured chain account {account} belongs to {whose}, not to institution {institution}: "
+            "use that institution's own account (HPF_INSTITUTION_KEY or its `hpf lender init` key file)."
+        )
+    if not a.active:
+        raise WrongInstitution(f"Institution {institution} is suspended: its checks cannot be recorded.")
+
+
 def open_queue(settings: Settings, institution: int, w3: Web3 | None = None) -> TraceQueue:
     w3 = w3 or connect(settings)
     record = DeploymentRecord.load(settings.deployment_file)
     trace = AccessTraceBinding(w3, record.addresses()["AccessTrace"])
-    sender = account_sender(w3, institution_account(settings, institution), settings)
+    account = institution_account(settings, institution)
+    check_institution_account(w3, record.addresses()["Consortium"], account.address, institution)
+    sender = account_sender(w3, account, settings)
     return TraceQueue(settings.home / "verifier" / f"trace-{institution}.sqlite", trace, sender)
 
 

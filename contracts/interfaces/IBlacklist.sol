@@ -14,6 +14,17 @@ interface IBlacklist {
         Other
     }
 
+    /// @notice Why an entry was lifted. A code, never free text: a clerk's words stay in the
+    /// centre's database and only their hash goes on chain.
+    enum LiftReason {
+        None,
+        AppealUpheld,
+        ListedInError,
+        Settled,
+        CourtOrder,
+        Other
+    }
+
     enum EntryStatus {
         None,
         Listed,
@@ -49,7 +60,7 @@ interface IBlacklist {
     event EntryListed(
         uint64 indexed id, bytes32 indexed subject, uint32 indexed centre, Reason reason, uint64 expiresAt, bytes32 caseHash
     );
-    event EntryLifted(uint64 indexed id, uint32 indexed liftedBy, string reason);
+    event EntryLifted(uint64 indexed id, uint32 indexed liftedBy, LiftReason reason, bytes32 noteHash);
     event EntryAppealed(uint64 indexed id);
     event EntryConfirmed(uint64 indexed id);
     event DurationBoundsChanged(uint64 minDuration, uint64 maxDuration);
@@ -58,6 +69,7 @@ interface IBlacklist {
     error BlacklistNotGovernance(address caller);
     error BlacklistInvalidSubject();
     error BlacklistInvalidReason();
+    error BlacklistInvalidLiftReason();
     error BlacklistInvalidExpiry(uint64 expiresAt, uint64 earliest, uint64 latest);
     error BlacklistInvalidBounds(uint64 minDuration, uint64 maxDuration);
     error BlacklistUnknownEntry(uint64 id);
@@ -76,14 +88,16 @@ interface IBlacklist {
     /// @return id the entry's id: the centre code in the high 32 bits, its sequence in the low 32.
     function list(bytes32 subject, Reason reason, uint64 expiresAt, bytes32 caseHash) external returns (uint64 id);
 
-    /// @notice Lifts an entry of the caller's centre, with a reason.
-    /// @dev Requires: caller the operator of the active centre that listed it; the entry listed
-    /// or under appeal and not expired. Emits {EntryLifted}.
-    function lift(uint64 id, string calldata reason) external;
+    /// @notice Lifts an entry of the caller's centre, with a reason code and the hash of the
+    /// centre's own note (kept off chain; zero when there is none).
+    /// @dev Requires: caller the operator of the active centre that listed it; a reason; the entry
+    /// listed or under appeal and not expired. Emits {EntryLifted}.
+    function lift(uint64 id, LiftReason reason, bytes32 noteHash) external;
 
     /// @notice Lifts any centre's entry by consortium decision.
-    /// @dev Requires: called by the consortium contract (an executed proposal). Emits {EntryLifted}.
-    function liftByGovernance(uint64 id, string calldata reason) external;
+    /// @dev Requires: called by the consortium contract (an executed proposal); a reason.
+    /// Emits {EntryLifted}.
+    function liftByGovernance(uint64 id, LiftReason reason, bytes32 noteHash) external;
 
     /// @notice Marks an entry of the caller's centre as under appeal; it still counts, flagged.
     /// @dev Requires: the listing centre's operator; the entry listed (not already appealed).

@@ -64,6 +64,7 @@ interface IConsortium {
         uint16 approvals;
         uint64 expiresAt;
         bool executed;
+        bool cancelled;
         bytes data;
     }
 
@@ -79,6 +80,8 @@ interface IConsortium {
     );
     event ProposalApproved(uint256 indexed proposalId, uint32 indexed centre, uint16 approvals);
     event ProposalExecuted(uint256 indexed proposalId, uint32 indexed executor);
+    /// @notice `by` is the proposing centre, or 0 when governance cancelled it.
+    event ProposalCancelled(uint256 indexed proposalId, uint32 indexed by);
     event KeyRegistered(
         uint32 indexed centre, bytes8 indexed keyId, KeyAlgorithm algorithm, bytes publicKey, uint64 validFrom
     );
@@ -104,6 +107,8 @@ interface IConsortium {
     error ConsortiumProposalAlreadyApproved(uint256 proposalId, uint32 centre);
     error ConsortiumProposalBelowThreshold(uint256 proposalId, uint16 approvals, uint16 threshold);
     error ConsortiumProposalFailed(uint256 proposalId, bytes returnData);
+    error ConsortiumProposalCancelled(uint256 proposalId);
+    error ConsortiumNotProposer(uint256 proposalId, uint32 centre);
     error ConsortiumTargetNotContract(address target);
     error ConsortiumInvalidKey(bytes8 keyId);
     error ConsortiumKeyExists(bytes8 keyId);
@@ -153,13 +158,21 @@ interface IConsortium {
 
     /// @notice Approves a pending proposal on behalf of the caller's centre.
     /// @dev Requires: caller an active centre's admin; proposal known, not executed, not
-    /// expired, not yet approved by this centre. Emits {ProposalApproved}.
+    /// cancelled, not expired, not yet approved by this centre. Emits {ProposalApproved}.
     function approve(uint256 proposalId) external;
 
     /// @notice Executes a proposal that reached the threshold.
-    /// @dev Requires: caller an active centre's admin; proposal known, not executed, not expired,
-    /// approvals ≥ threshold; the call succeeds. Emits {ProposalExecuted}.
+    /// @dev Requires: caller an active centre's admin; proposal known, not executed, not
+    /// cancelled, not expired; approvals of centres that are active members now ≥ threshold
+    /// (an approval of a centre suspended since does not count while it is suspended); the call
+    /// succeeds. Emits {ProposalExecuted}.
     function execute(uint256 proposalId) external returns (bytes memory result);
+
+    /// @notice Withdraws a pending proposal: it can never be approved or executed again.
+    /// @dev Requires: caller the admin of the (active) centre that proposed it, or this contract
+    /// (an executed proposal to cancel another); proposal known, not executed, not cancelled,
+    /// not expired. Emits {ProposalCancelled}.
+    function cancel(uint256 proposalId) external;
 
     // --- a centre's own affairs ---
 
@@ -193,6 +206,12 @@ interface IConsortium {
     function proposal(uint256 proposalId) external view returns (Proposal memory);
 
     function hasApproved(uint256 proposalId, uint32 code) external view returns (bool);
+
+    /// @notice The centres that approved `proposalId`, in the order they approved.
+    function approversOf(uint256 proposalId) external view returns (uint32[] memory);
+
+    /// @notice The approvals of `proposalId` that count now: those of currently active members.
+    function activeApprovals(uint256 proposalId) external view returns (uint16);
 
     function threshold() external view returns (uint16);
 

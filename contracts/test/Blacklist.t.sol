@@ -10,6 +10,8 @@ abstract contract BlacklistBase is ConsortiumBase {
     /// @dev HMAC-SHA256(consortium key, ID number) in production; any non-zero 32 bytes here.
     bytes32 internal constant SUBJECT = keccak256("subject 460100199001011234");
     bytes32 internal constant CASE = keccak256("case file 2025-HK-0042");
+    /// @dev SHA-256 of the centre's own note in production; any 32 bytes here.
+    bytes32 internal constant NOTE = keccak256("note kept in the centre's database");
 
     function _list(address operator, bytes32 subject) internal returns (uint64 id) {
         vm.prank(operator);
@@ -165,7 +167,7 @@ contract BlacklistListTest is BlacklistBase {
         // Sanya lifts and lists again a day later; the first Haikou and Danzhou entries expire,
         // and both centres list again.
         vm.prank(sanyaOperator);
-        blacklist.lift(ids[1], "paid back");
+        blacklist.lift(ids[1], IBlacklist.LiftReason.Settled, keccak256("paid back"));
         vm.warp(block.timestamp + 1 days);
         uint64 sanyaAgain = _list(sanyaOperator, SUBJECT);
         vm.warp(blacklist.entry(ids[0]).expiresAt);
@@ -186,14 +188,14 @@ contract BlacklistListTest is BlacklistBase {
         _list(sanyaOperator, SUBJECT);
         uint64 id = _list(haikouOperator, SUBJECT);
         vm.prank(haikouOperator);
-        blacklist.lift(id, "x");
+        blacklist.lift(id, IBlacklist.LiftReason.Other, bytes32(0));
         uint256 before = gasleft();
         blacklist.activeEntriesOf(SUBJECT);
         uint256 first = before - gasleft();
         for (uint256 k = 0; k < cycles; ++k) {
             id = _list(haikouOperator, SUBJECT);
             vm.prank(haikouOperator);
-            blacklist.lift(id, "x");
+            blacklist.lift(id, IBlacklist.LiftReason.Other, bytes32(0));
         }
         before = gasleft();
         IBlacklist.EntryView[] memory active = blacklist.activeEntriesOf(SUBJECT);
@@ -292,13 +294,14 @@ contract BlacklistLiftTest is BlacklistBase {
         id = _list(haikouOperator, SUBJECT);
     }
 
-    function test_Lift(string memory reason, uint256 after_) public {
+    function test_Lift(uint8 reasonSeed, bytes32 noteHash, uint256 after_) public {
+        IBlacklist.LiftReason reason = IBlacklist.LiftReason(bound(reasonSeed, 1, uint8(type(IBlacklist.LiftReason).max)));
         uint64 expiresAt = blacklist.entry(id).expiresAt;
         vm.warp(bound(after_, block.timestamp, expiresAt - 1));
         _expectEmit(address(blacklist));
-        emit IBlacklist.EntryLifted(id, HAIKOU, reason);
+        emit IBlacklist.EntryLifted(id, HAIKOU, reason, noteHash);
         vm.prank(haikouOperator);
-        blacklist.lift(id, reason);
+        blacklist.lift(id, reason, noteHash);
 
         assertEq(uint256(_status(id)), uint256(IBlacklist.EntryStatus.Lifted));
         assertEq(blacklist.activeEntriesOf(SUBJECT).length, 0);
@@ -312,9 +315,9 @@ contract BlacklistLiftTest is BlacklistBase {
         vm.prank(haikouOperator);
         blacklist.markUnderAppeal(id);
         _expectEmit(address(blacklist));
-        emit IBlacklist.EntryLifted(id, HAIKOU, "appeal upheld");
+        emit IBlacklist.EntryLifted(id, HAIKOU, IBlacklist.LiftReason.AppealUpheld, NOTE);
         vm.prank(haikouOperator);
-        blacklist.lift(id, "appeal upheld");
+        blacklist.lift(id, IBlacklist.LiftReason.AppealUpheld, NOTE);
         assertEq(uint256(_status(id)), uint256(IBlacklist.EntryStatus.Lifted));
     }
 
@@ -322,7 +325,7 @@ contract BlacklistLiftTest is BlacklistBase {
     function test_Lift_LeavesOtherCentresEntries() public {
         uint64 sy = _list(sanyaOperator, SUBJECT);
         vm.prank(haikouOperator);
-        blacklist.lift(id, "paid back");
+        blacklist.lift(id, IBlacklist.LiftReason.Other, NOTE);
         IBlacklist.EntryView[] memory active = blacklist.activeEntriesOf(SUBJECT);
         assertEq(active.length, 1);
         assertEq(active[0].id, sy);
@@ -332,21 +335,27 @@ contract BlacklistLiftTest is BlacklistBase {
         vm.assume(unknown != id);
         vm.expectRevert(abi.encodeWithSelector(IBlacklist.BlacklistUnknownEntry.selector, unknown));
         vm.prank(haikouOperator);
-        blacklist.lift(unknown, "x");
+        blacklist.lift(unknown, IBlacklist.LiftReason.Other, NOTE);
+    }
+
+    function test_RevertWhen_ReasonNone() public {
+        vm.expectRevert(abi.encodeWithSelector(IBlacklist.BlacklistInvalidLiftReason.selector));
+        vm.prank(haikouOperator);
+        blacklist.lift(id, IBlacklist.LiftReason.None, NOTE);
     }
 
     function test_RevertWhen_EntryOfAnotherCentre() public {
         vm.expectRevert(abi.encodeWithSelector(IBlacklist.BlacklistNotListingCentre.selector, id, SANYA));
         vm.prank(sanyaOperator);
-        blacklist.lift(id, "x");
+        blacklist.lift(id, IBlacklist.LiftReason.Other, NOTE);
     }
 
     function test_RevertWhen_AlreadyLifted() public {
         vm.prank(haikouOperator);
-        blacklist.lift(id, "x");
+        blacklist.lift(id, IBlacklist.LiftReason.Other, NOTE);
         vm.expectRevert(abi.encodeWithSelector(IBlacklist.BlacklistEntryNotActive.selector, id));
         vm.prank(haikouOperator);
-        blacklist.lift(id, "again");
+        blacklist.lift(id, IBlacklist.LiftReason.Other, NOTE);
     }
 
     function test_RevertWhen_Expired(uint256 at) public {
@@ -354,27 +363,27 @@ contract BlacklistLiftTest is BlacklistBase {
         vm.warp(bound(at, expiresAt, expiresAt + 20 * 365 days));
         vm.expectRevert(abi.encodeWithSelector(IBlacklist.BlacklistEntryNotActive.selector, id));
         vm.prank(haikouOperator);
-        blacklist.lift(id, "x");
+        blacklist.lift(id, IBlacklist.LiftReason.Other, NOTE);
     }
 
     function test_RevertWhen_CallerIsStranger(address caller) public {
         _assumeStranger(caller);
         _expectNotOperator(caller);
-        blacklist.lift(id, "x");
+        blacklist.lift(id, IBlacklist.LiftReason.Other, NOTE);
     }
 
     function test_RevertWhen_CallerIsAdminOrInstitution() public {
         address[2] memory callers = [haikouAdmin, lender];
         for (uint256 i = 0; i < callers.length; ++i) {
             _expectNotOperator(callers[i]);
-            blacklist.lift(id, "x");
+            blacklist.lift(id, IBlacklist.LiftReason.Other, NOTE);
         }
     }
 
     function test_RevertWhen_CallerIsSuspended() public {
         _suspend(HAIKOU);
         _expectNotOperator(haikouOperator);
-        blacklist.lift(id, "x");
+        blacklist.lift(id, IBlacklist.LiftReason.Other, NOTE);
     }
 }
 
@@ -386,10 +395,13 @@ contract BlacklistLiftByGovernanceTest is BlacklistBase {
         id = _list(danzhouOperator, SUBJECT);
     }
 
-    function test_LiftByGovernance(string memory reason) public {
-        uint256 pid = _proposeAndApprove(address(blacklist), abi.encodeCall(IBlacklist.liftByGovernance, (id, reason)));
+    function test_LiftByGovernance(bytes32 noteHash) public {
+        IBlacklist.LiftReason reason = IBlacklist.LiftReason.CourtOrder;
+        uint256 pid = _proposeAndApprove(
+            address(blacklist), abi.encodeCall(IBlacklist.liftByGovernance, (id, reason, noteHash))
+        );
         _expectEmit(address(blacklist));
-        emit IBlacklist.EntryLifted(id, 0, reason);
+        emit IBlacklist.EntryLifted(id, 0, reason, noteHash);
         _expectEmit(address(consortium));
         emit IConsortium.ProposalExecuted(pid, HAIKOU);
         vm.prank(haikouAdmin);
@@ -406,7 +418,7 @@ contract BlacklistLiftByGovernanceTest is BlacklistBase {
     /// @dev Governance can lift what a suspended centre can no longer lift itself.
     function test_LiftByGovernance_EntryOfSuspendedCentre() public {
         _suspend(DANZHOU);
-        _enact(address(blacklist), abi.encodeCall(IBlacklist.liftByGovernance, (id, "centre suspended")));
+        _enact(address(blacklist), abi.encodeCall(IBlacklist.liftByGovernance, (id, IBlacklist.LiftReason.Other, NOTE)));
         assertEq(uint256(_status(id)), uint256(IBlacklist.EntryStatus.Lifted));
     }
 
@@ -414,7 +426,7 @@ contract BlacklistLiftByGovernanceTest is BlacklistBase {
         vm.assume(caller != address(consortium));
         vm.expectRevert(abi.encodeWithSelector(IBlacklist.BlacklistNotGovernance.selector, caller));
         vm.prank(caller);
-        blacklist.liftByGovernance(id, "x");
+        blacklist.liftByGovernance(id, IBlacklist.LiftReason.Other, NOTE);
     }
 
     function test_RevertWhen_CalledDirectlyByMembers() public {
@@ -422,14 +434,14 @@ contract BlacklistLiftByGovernanceTest is BlacklistBase {
         for (uint256 i = 0; i < callers.length; ++i) {
             vm.expectRevert(abi.encodeWithSelector(IBlacklist.BlacklistNotGovernance.selector, callers[i]));
             vm.prank(callers[i]);
-            blacklist.liftByGovernance(id, "x");
+            blacklist.liftByGovernance(id, IBlacklist.LiftReason.Other, NOTE);
         }
     }
 
     function test_RevertWhen_EntryUnknown(uint64 unknown) public {
         vm.assume(unknown != id);
         uint256 pid =
-            _proposeAndApprove(address(blacklist), abi.encodeCall(IBlacklist.liftByGovernance, (unknown, "x")));
+            _proposeAndApprove(address(blacklist), abi.encodeCall(IBlacklist.liftByGovernance, (unknown, IBlacklist.LiftReason.Other, NOTE)));
         vm.expectRevert(_failed(pid, abi.encodeWithSelector(IBlacklist.BlacklistUnknownEntry.selector, unknown)));
         vm.prank(haikouAdmin);
         consortium.execute(pid);
@@ -437,8 +449,8 @@ contract BlacklistLiftByGovernanceTest is BlacklistBase {
 
     function test_RevertWhen_EntryNotActive() public {
         vm.prank(danzhouOperator);
-        blacklist.lift(id, "x");
-        uint256 pid = _proposeAndApprove(address(blacklist), abi.encodeCall(IBlacklist.liftByGovernance, (id, "x")));
+        blacklist.lift(id, IBlacklist.LiftReason.Other, NOTE);
+        uint256 pid = _proposeAndApprove(address(blacklist), abi.encodeCall(IBlacklist.liftByGovernance, (id, IBlacklist.LiftReason.Other, NOTE)));
         vm.expectRevert(_failed(pid, abi.encodeWithSelector(IBlacklist.BlacklistEntryNotActive.selector, id)));
         vm.prank(haikouAdmin);
         consortium.execute(pid);
@@ -476,7 +488,7 @@ contract BlacklistMarkUnderAppealTest is BlacklistBase {
 
     function test_RevertWhen_Lifted() public {
         vm.prank(sanyaOperator);
-        blacklist.lift(id, "x");
+        blacklist.lift(id, IBlacklist.LiftReason.Other, NOTE);
         vm.expectRevert(abi.encodeWithSelector(IBlacklist.BlacklistEntryNotActive.selector, id));
         vm.prank(sanyaOperator);
         blacklist.markUnderAppeal(id);
@@ -562,7 +574,7 @@ contract BlacklistConfirmTest is BlacklistBase {
 
     function test_RevertWhen_Lifted() public {
         vm.prank(sanyaOperator);
-        blacklist.lift(id, "appeal upheld");
+        blacklist.lift(id, IBlacklist.LiftReason.Other, NOTE);
         vm.expectRevert(abi.encodeWithSelector(IBlacklist.BlacklistEntryNotUnderAppeal.selector, id));
         vm.prank(sanyaOperator);
         blacklist.confirm(id);
@@ -667,7 +679,7 @@ contract BlacklistActiveCountsOfTest is BlacklistBase {
             uint64 held = held_[subjectOf[k]][c];
             if (held != 0 && !lifted[heldAt_[subjectOf[k]][c]]) {
                 vm.prank(operator);
-                blacklist.lift(held, "relisted");
+                blacklist.lift(held, IBlacklist.LiftReason.Other, keccak256("relisted"));
                 lifted[heldAt_[subjectOf[k]][c]] = true;
             }
             vm.prank(operator);
@@ -676,7 +688,7 @@ contract BlacklistActiveCountsOfTest is BlacklistBase {
             heldAt_[subjectOf[k]][c] = k;
             if ((r >> 192) % 4 == 0) {
                 vm.prank(operator);
-                blacklist.lift(id, "x");
+                blacklist.lift(id, IBlacklist.LiftReason.Other, NOTE);
                 lifted[k] = true;
             }
         }
@@ -714,9 +726,9 @@ contract BlacklistCountsOfTest is BlacklistBase {
             if (k < lifts) {
                 if (k % 2 == 0) {
                     vm.prank(sanyaOperator);
-                    blacklist.lift(id, "x");
+                    blacklist.lift(id, IBlacklist.LiftReason.Other, NOTE);
                 } else {
-                    _enact(address(blacklist), abi.encodeCall(IBlacklist.liftByGovernance, (id, "x")));
+                    _enact(address(blacklist), abi.encodeCall(IBlacklist.liftByGovernance, (id, IBlacklist.LiftReason.Other, NOTE)));
                 }
             }
         }

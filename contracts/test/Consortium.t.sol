@@ -408,22 +408,56 @@ contract ConsortiumExecuteTest is ConsortiumBase {
         assertEq(consortium.threshold(), 1);
     }
 
-    function test_Execute_CountsApprovalOfCentreSuspendedSince() public {
+    /// @dev The attack found by testing: Haikou proposes, Sanya approves, Sanya is suspended;
+    /// Haikou alone must not execute a 2-of-3 proposal on the strength of Sanya's approval.
+    function test_RevertWhen_ApproverSuspendedSince() public {
         uint256 id = _proposeAndApprove(address(consortium), abi.encodeCall(IConsortium.setThreshold, (1)));
-        // Haikou proposed and Sanya approved; now Sanya is suspended by Haikou and Danzhou.
+        _suspendBy(SANYA, haikouAdmin, danzhouAdmin);
+        assertEq(consortium.proposal(id).approvals, 2);
+        assertEq(consortium.activeApprovals(id), 1);
+        vm.expectRevert(abi.encodeWithSelector(IConsortium.ConsortiumProposalBelowThreshold.selector, id, 1, 2));
         vm.prank(haikouAdmin);
-        uint256 suspension =
-            consortium.propose(address(consortium), abi.encodeCall(IConsortium.suspendCentre, (SANYA)));
-        vm.prank(danzhouAdmin);
-        consortium.approve(suspension);
-        vm.prank(danzhouAdmin);
-        consortium.execute(suspension);
+        consortium.execute(id);
+    }
 
+    /// @dev The approval counts again once its centre is reinstated, and another active centre's
+    /// approval makes up for it meanwhile.
+    function test_Execute_CountsApprovalsOfActiveMembersOnly() public {
+        uint256 id = _proposeAndApprove(address(consortium), abi.encodeCall(IConsortium.setThreshold, (1)));
+        _suspendBy(SANYA, haikouAdmin, danzhouAdmin);
+        vm.prank(danzhouAdmin);
+        consortium.approve(id);
+        assertEq(consortium.activeApprovals(id), 2);
+        uint32[] memory approvers = consortium.approversOf(id);
+        assertEq(approvers.length, 3);
+        assertEq(approvers[0], HAIKOU);
+        assertEq(approvers[1], SANYA);
+        assertEq(approvers[2], DANZHOU);
         _expectEmit(address(consortium));
         emit IConsortium.ProposalExecuted(id, HAIKOU);
         vm.prank(haikouAdmin);
         consortium.execute(id);
         assertEq(consortium.threshold(), 1);
+    }
+
+    function test_Execute_ReinstatedApproverCountsAgain() public {
+        uint256 id = _proposeAndApprove(address(consortium), abi.encodeCall(IConsortium.setThreshold, (1)));
+        _suspendBy(SANYA, haikouAdmin, danzhouAdmin);
+        assertEq(consortium.activeApprovals(id), 1);
+        _enact(address(consortium), abi.encodeCall(IConsortium.reinstateCentre, (SANYA)));
+        assertEq(consortium.activeApprovals(id), 2);
+        vm.prank(haikouAdmin);
+        consortium.execute(id);
+        assertEq(consortium.threshold(), 1);
+    }
+
+    function _suspendBy(uint32 code, address a, address b) internal {
+        vm.prank(a);
+        uint256 suspension = consortium.propose(address(consortium), abi.encodeCall(IConsortium.suspendCentre, (code)));
+        vm.prank(b);
+        consortium.approve(suspension);
+        vm.prank(b);
+        consortium.execute(suspension);
     }
 
     function test_RevertWhen_BelowThreshold() public {
@@ -1220,5 +1254,97 @@ contract ConsortiumKeyValidAtTest is ConsortiumBase {
         // The key's history does not change; the centre is reported inactive beside it.
         assertTrue(keyValid);
         assertFalse(centreActive);
+    }
+}
+
+contract ConsortiumCancelTest is ConsortiumBase {
+    uint256 internal id;
+
+    function setUp() public override {
+        super.setUp();
+        vm.prank(haikouAdmin);
+        id = consortium.propose(address(consortium), abi.encodeCall(IConsortium.setThreshold, (3)));
+    }
+
+    function test_Cancel(uint256 after_) public {
+        vm.warp(block.timestamp + bound(after_, 0, PROPOSAL_LIFETIME - 1));
+        _expectEmit(address(consortium));
+        emit IConsortium.ProposalCancelled(id, HAIKOU);
+        vm.prank(haikouAdmin);
+        consortium.cancel(id);
+        assertTrue(consortium.proposal(id).cancelled);
+        assertFalse(consortium.proposal(id).executed);
+    }
+
+    function test_Cancel_ThenNeitherApprovedNorExecuted() public {
+        vm.prank(sanyaAdmin);
+        consortium.approve(id);
+        vm.prank(haikouAdmin);
+        consortium.cancel(id);
+        bytes memory cancelled = abi.encodeWithSelector(IConsortium.ConsortiumProposalCancelled.selector, id);
+        vm.expectRevert(cancelled);
+        vm.prank(danzhouAdmin);
+        consortium.approve(id);
+        vm.expectRevert(cancelled);
+        vm.prank(sanyaAdmin);
+        consortium.execute(id);
+        vm.expectRevert(cancelled);
+        vm.prank(haikouAdmin);
+        consortium.cancel(id);
+        assertEq(consortium.threshold(), THRESHOLD);
+    }
+
+    function test_Cancel_ByGovernance() public {
+        uint256 withdrawal = _proposeAndApprove(address(consortium), abi.encodeCall(IConsortium.cancel, (id)));
+        _expectEmit(address(consortium));
+        emit IConsortium.ProposalCancelled(id, 0);
+        vm.prank(sanyaAdmin);
+        consortium.execute(withdrawal);
+        assertTrue(consortium.proposal(id).cancelled);
+    }
+
+    function test_RevertWhen_CallerNotProposer() public {
+        vm.expectRevert(abi.encodeWithSelector(IConsortium.ConsortiumNotProposer.selector, id, SANYA));
+        vm.prank(sanyaAdmin);
+        consortium.cancel(id);
+    }
+
+    function test_RevertWhen_CallerIsStranger(address caller) public {
+        _assumeStranger(caller);
+        vm.expectRevert(abi.encodeWithSelector(IConsortium.ConsortiumNotCentreAdmin.selector, caller));
+        vm.prank(caller);
+        consortium.cancel(id);
+    }
+
+    function test_RevertWhen_ProposerSuspended() public {
+        _suspend(HAIKOU);
+        vm.expectRevert(abi.encodeWithSelector(IConsortium.ConsortiumNotCentreAdmin.selector, haikouAdmin));
+        vm.prank(haikouAdmin);
+        consortium.cancel(id);
+    }
+
+    function test_RevertWhen_Executed() public {
+        vm.prank(sanyaAdmin);
+        consortium.approve(id);
+        vm.prank(sanyaAdmin);
+        consortium.execute(id);
+        vm.expectRevert(abi.encodeWithSelector(IConsortium.ConsortiumProposalAlreadyExecuted.selector, id));
+        vm.prank(haikouAdmin);
+        consortium.cancel(id);
+    }
+
+    function test_RevertWhen_Expired(uint256 at) public {
+        uint64 expiresAt = consortium.proposal(id).expiresAt;
+        vm.warp(bound(at, expiresAt, expiresAt + 3650 days));
+        vm.expectRevert(abi.encodeWithSelector(IConsortium.ConsortiumProposalExpired.selector, id, expiresAt));
+        vm.prank(haikouAdmin);
+        consortium.cancel(id);
+    }
+
+    function test_RevertWhen_Unknown(uint256 unknown) public {
+        vm.assume(unknown == 0 || unknown > id);
+        vm.expectRevert(abi.encodeWithSelector(IConsortium.ConsortiumUnknownProposal.selector, unknown));
+        vm.prank(haikouAdmin);
+        consortium.cancel(unknown);
     }
 }

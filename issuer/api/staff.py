@@ -33,10 +33,6 @@ class BlacklistAdd(BaseModel):
     note: str = Field(default="", max_length=2000, description="kept in the off-chain case file")
 
 
-class BlacklistLift(BaseModel):
-    reason: str = Field(min_length=1, max_length=500)
-
-
 @router.get("/status", summary="Issuance status: certificates and batches by state, the last anchored batch")
 def status(_: Staff, state: State) -> dict[str, Any]:
     return state.issuer.get().status()  # type: ignore[no-any-return]
@@ -84,12 +80,6 @@ def blacklist_add(body: BlacklistAdd, _: Staff, state: State) -> dict[str, Any]:
         "expires_at": listed.expires_at,
         "case_hash": "0x" + listed.case_hash.hex(),
     }
-
-
-@router.post("/blacklist/{entry_id}/lift", summary="Lift an entry this centre listed")
-def blacklist_lift(entry_id: Annotated[int, Path(ge=1, le=2**64 - 1)], body: BlacklistLift, _: Staff, state: State) -> dict[str, Any]:
-    state.blacklist.get().lift(entry_id, body.reason)
-    return {"entry_id": entry_id, "lifted": True}
 
 
 @router.get("/blacklist/check", summary="Every active entry of a person across all centres")

@@ -1,5 +1,6 @@
 """The centre's database: models, engines and sessions, migrations, certificate numbers."""
 
+from issuer.db.audit import AuditEntry
 from issuer.db.migrate import current_revision, head_revision, upgrade
 from issuer.db.models import (
     Account,
@@ -21,6 +22,7 @@ from issuer.db.session import make_engine, session_scope
 
 __all__ = [
     "Account",
+    "AuditEntry",
     "AccountStatus",
     "Base",
     "Batch",

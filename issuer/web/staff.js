@@ -109,11 +109,11 @@ $("lift-btn").addEventListener("click", async () => {
   try {
     const id = $("lift-id").value.trim();
     if (!/^\d+$/.test(id)) throw new Error("请输入条目编号（数字）。");
-    if (!$("lift-reason").value.trim()) throw new Error("请填写解除原因。");
+    if (!$("lift-reason").value) throw new Error("请选择解除原因。");
     if (!confirm(`确定解除黑名单条目 ${id}？解除写入联盟链，所有成员中心将不再看到该条目。`)) return;
-    await staff("POST", `/v1/staff/blacklist/${id}/lift`, { reason: $("lift-reason").value });
+    await staff("POST", `/v1/staff/blacklist/${id}/lift`, { reason: $("lift-reason").value, note: $("appeal-note").value });
     show(out, `条目 ${id} 已解除。`, "ok");
-    loadStats();
+    loadStats(); loadAudit(); loadOpenAppeals();
   } catch (e) { failed(out, e); } finally { busy($("lift-btn"), false); }
 });
 

@@ -402,11 +402,11 @@ def test_staff_blacklist_add_check_lift(app: Any) -> None:
     assert_error(c.post("/v1/staff/blacklist", headers=STAFF,
                         json={"id_number": "460100198001011235", "reason": "loan-default", "years": 3}), 400)
     assert_error(c.post("/v1/staff/blacklist", headers=STAFF, json={"id_number": who, "reason": "other"}), 422)
-    assert_error(c.post(f"/v1/staff/blacklist/{entry}/lift", headers=STAFF, json={"reason": "  "}), 400)
-    r = c.post(f"/v1/staff/blacklist/{entry}/lift", headers=STAFF, json={"reason": "appeal upheld"})
+    assert_error(c.post(f"/v1/staff/blacklist/{entry}/lift", headers=STAFF, json={"reason": "paid back, 张三 460100198001011234"}), 400)
+    r = c.post(f"/v1/staff/blacklist/{entry}/lift", headers=STAFF, json={"reason": "appeal-upheld", "note": "申诉成立"})
     assert r.status_code == 200, r.text
     assert c.get("/v1/staff/blacklist/check", headers=STAFF, params={"id_number": who}).json()["listed"] is False
-    assert_error(c.post(f"/v1/staff/blacklist/{entry}/lift", headers=STAFF, json={"reason": "again"}), 409)
+    assert_error(c.post(f"/v1/staff/blacklist/{entry}/lift", headers=STAFF, json={"reason": "other"}), 409)
     # Audit: the checks above are on chain sealed; the centre opens them with the trace key.
     audit = c.get("/v1/staff/blacklist/checks", headers=STAFF, params={"id_number": who})
     assert audit.status_code == 200, audit.text
@@ -431,7 +431,7 @@ def test_staff_blacklist_refuses_a_duplicate(app: Any) -> None:
     found = c.get("/v1/staff/blacklist/check", headers=STAFF, params={"id_number": who, "direct": "true"}).json()
     assert [e["id"] for e in found["entries"]] == [entry]
     # Once lifted, the person may be listed again.
-    assert c.post(f"/v1/staff/blacklist/{entry}/lift", headers=STAFF, json={"reason": "paid"}).status_code == 200
+    assert c.post(f"/v1/staff/blacklist/{entry}/lift", headers=STAFF, json={"reason": "settled"}).status_code == 200
     assert c.post("/v1/staff/blacklist", headers=STAFF, json=listing).status_code == 200
 
 

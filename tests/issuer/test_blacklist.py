@@ -20,7 +20,7 @@ from issuer.ids import make_id, subject_ref
 from issuer.quota import CheckQuota, QuotaExceeded
 from issuer.settings import DEMO_CONSORTIUM_KEY
 from node import accounts as demo
-from node.bindings import AccessPurpose, AccessTraceBinding, Sender, unpack_access_record
+from node.bindings import AccessPurpose, AccessTraceBinding, LiftReason, Sender, unpack_access_record
 from node.deploy import demo_admins, demo_genesis, deploy
 from node.launcher import LocalNode, NodeConfig, free_port
 from node.sealing import DEMO_TRACE_PRIVATE_KEY
@@ -85,10 +85,10 @@ def test_sanya_cannot_lift_haikous_entry_and_haikou_can(haikou: BlacklistService
     who = person(3)
     entry = haikou.add(who, "forged-materials", 3)
     with pytest.raises(BlacklistError) as info:
-        sanya.lift(entry.entry_id, "not ours")
+        sanya.lift(entry.entry_id, LiftReason.OTHER)
     assert "Only the centre that listed" in str(info.value) and info.value.message_zh
     assert sanya.check(who).listed
-    haikou.lift(entry.entry_id, "appeal upheld")
+    haikou.lift(entry.entry_id, LiftReason.APPEAL_UPHELD)
     assert not sanya.check(who).listed
 
 
@@ -190,7 +190,9 @@ def test_cli_exit_codes(network: Settings, tmp_path: Path) -> None:
     r = hpf("check", "--centre", "460200", who)
     assert r.returncode == 1 and "已列入黑名单" in r.stdout
     r = hpf("lift", "--centre", "460200", str(entry), "--reason", "x")
-    assert r.returncode == 1 and "只有列入该条目的中心才能解除" in r.stderr
+    assert r.returncode == 64 and "appeal-upheld" in r.stderr
+    r = hpf("lift", "--centre", "460200", str(entry), "--reason", "settled")
+    assert r.returncode == 1 and "只有列入该条目的中心 460100 才能处理" in r.stderr
     r = hpf("add", "--centre", "460100", "--id", who, "--reason", "loan-default", "--years", "9")
     assert r.returncode == 64 and "3至5年" in r.stderr and "Traceback" not in r.stderr
     r = hpf("stats", "--centre", "460100", "--json")

@@ -25,6 +25,7 @@ from issuer.csvfiles import BadCsvFile, decode_text, read_csv_rows
 from issuer.db import make_engine, upgrade
 from issuer.ids import make_id
 from issuer.settings import IssuerSettings
+from node.bindings import LiftReason
 from node.launcher import free_port
 from node.private_files import InsecureFile
 from node.settings import Settings
@@ -80,7 +81,7 @@ def test_a_field_over_128_kb_names_its_row(tmp_path: Path) -> None:
 @pytest.mark.parametrize("entry_id", [-1, 0, 2**64])
 def test_an_entry_id_out_of_range_is_bad_input(entry_id: int) -> None:
     with pytest.raises(BadBlacklistInput) as info:
-        offline_service().lift(entry_id, "appeal upheld")
+        offline_service().lift(entry_id, LiftReason.APPEAL_UPHELD)
     assert str(entry_id) in info.value.message and info.value.exit_code == 64
 
 

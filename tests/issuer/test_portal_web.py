@@ -357,7 +357,8 @@ def test_employee_officer_and_staff_in_the_browser(server: str, verifier: str, e
             entry_id = staff.locator(".lift-from-check").first.get_attribute("data-entry")
             assert staff.input_value("#lift-id") == entry_id
             shot(staff, "staff-1280.png")
-            staff.fill("#lift-reason", "已结清")
+            staff.select_option("#lift-reason", "settled")
+            staff.fill("#appeal-note", "已结清")
             staff.click("#lift-btn")
             staff.wait_for_selector("#lift-result.ok", timeout=20_000)
             staff.fill("#check-id", "12345")

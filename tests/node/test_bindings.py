@@ -18,6 +18,7 @@ from node.bindings import (
     Contracts,
     EntryStatus,
     KeyAlgorithm,
+    LiftReason,
     RevocationReason,
     Role,
     Sender,
@@ -129,12 +130,12 @@ def test_blacklist_across_centres_and_governance_lift(tester_contracts: Contract
     assert sorted(e.id for e in bl.active_entries_of(subject)) == [e1, e2]
     assert bl.active_counts_of([subject, b"\x00" * 31 + b"\x01"]) == [2, 0]
     with pytest.raises(ContractError, match="BlacklistNotListingCentre"):
-        bl.lift(sanya, e1, "not ours")
+        bl.lift(sanya, e1, LiftReason.OTHER)
     with pytest.raises(ContractError, match="BlacklistInvalidExpiry"):
         bl.list(haikou, subject, BlacklistReason.OTHER, now(tester_w3) + YEAR, b"\x00" * 32)
     bl.mark_under_appeal(haikou, e1)
     assert bl.entry(e1).status is EntryStatus.UNDER_APPEAL
-    data = bl.encode("liftByGovernance", e1, "appeal upheld by the consortium")
+    data = bl.encode("liftByGovernance", e1, int(LiftReason.APPEAL_UPHELD), b"\x03" * 32)
     pid = consortium.propose(admin(tester_w3, 460200), bl.address, data)
     with pytest.raises(ContractError, match="ConsortiumProposalBelowThreshold"):
         consortium.execute(admin(tester_w3, 460200), pid)
@@ -161,7 +162,7 @@ def test_blacklist_list_lift_cycles_keep_the_view_cheap(tester_contracts: Contra
     assert info.value.error_args["centre"] == 460100 and info.value.error_args["activeId"] == entry
     first = view.estimate_gas()
     for _ in range(60):
-        bl.lift(haikou, entry, "x")
+        bl.lift(haikou, entry, LiftReason.OTHER)
         entry = bl.list(haikou, subject, BlacklistReason.FORGED_MATERIALS, now(tester_w3) + 4 * YEAR, b"\x01" * 32)
     assert view.estimate_gas() <= first + 500  # before: +3,513 gas per cycle (36,201 -> 387,509 after 100)
     assert sorted(e.centre for e in bl.active_entries_of(subject)) == [460100, 460200]

@@ -16,7 +16,7 @@ from eth_utils import keccak
 from web3 import Web3
 
 from node import accounts as demo
-from node.bindings import AccessPurpose, BlacklistReason, Contracts, KeyAlgorithm, Sender
+from node.bindings import AccessPurpose, BlacklistReason, Contracts, KeyAlgorithm, LiftReason, Sender
 from node.deploy import DeploymentRecord
 from node.indexer import Indexer
 from node.sealing import DEMO_TRACE_PRIVATE_KEY
@@ -44,7 +44,7 @@ def _activity(w3: Web3, contracts: Contracts, rounds: int) -> list[bytes]:
         now = int(w3.eth.get_block("latest")["timestamp"])
         entry = contracts.blacklist.list(ops[code], subject, BlacklistReason.LOAN_DEFAULT, now + 4 * YEAR, keccak(subject))
         if i % 3 == 0:
-            contracts.blacklist.lift(ops[code], entry, "repaid")
+            contracts.blacklist.lift(ops[code], entry, LiftReason.SETTLED)
         contracts.trace.record(lender, [(subject, AccessPurpose.BLACKLIST_CHECKED), (keccak(bytes([i])), AccessPurpose.CERTIFICATE_VERIFIED)])
     return sorted(set(subjects))
 

@@ -24,6 +24,13 @@ def get_institution(state: State, x_api_key: Annotated[str | None, Header()] = N
             status_code=status.HTTP_401_UNAUTHORIZED,
             detail={"error": "missing or unknown API key (header X-API-Key)", "error_zh": "缺少或无效的 API 密钥"},
         )
+    if institution in state.refused:
+        raise HTTPException(
+            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+            detail={"error": f"this verifier has no chain account of institution {institution} to record its checks "
+                             "with; ask its operator to configure it",
+                    "error_zh": "本验证服务未配置该机构的链上账户，无法记录查验。"},
+        )
     return institution
 
 

@@ -17,6 +17,7 @@ from node.settings import Settings
 from verifier.api.docs import install_docs
 from verifier.api.routes import officer, verify
 from verifier.api.state import ServiceState, demo_api_keys, open_quotas
+from verifier.apikeys import ApiKeyStore, key_store_path
 from verifier.errors import HpfVerifierError
 from verifier.http_guard import BodyLimit, SecurityHeaders, header
 
@@ -33,13 +34,20 @@ def build_state(settings: Settings, *, trace: bool = True) -> ServiceState:
         log.warning("no deployment: every chain check will be INDETERMINATE", error=str(exc))
         reader = None
     keys = dict(settings.verifier_api_keys) or (demo_api_keys() if settings.local else {})
-    state = ServiceState(settings=settings, reader=reader, api_keys=keys, quotas=open_quotas(settings))
+    store = ApiKeyStore(key_store_path(settings.home))
+    state = ServiceState(settings=settings, reader=reader, api_keys=keys, quotas=open_quotas(settings),
+                         key_store=store)
     if trace and reader is not None:
-        from verifier.trace import open_queue  # noqa: PLC0415
+        from verifier.trace import WrongInstitution, open_queue  # noqa: PLC0415
 
-        for institution in sorted(set(keys.values())):
+        for institution in sorted(set(keys.values()) | store.institutions()):
             try:
                 q = open_queue(settings, institution)
+            except WrongInstitution as exc:
+                # Recording its checks under another institution's account would misname who checked.
+                log.warning("requests of institution refused", institution=institution, error=str(exc))
+                state.refused.add(institution)
+                continue
             except HpfNodeError as exc:
                 log.warning("access trace disabled for institution", institution=institution, error=str(exc))
                 continue

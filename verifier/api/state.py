@@ -7,6 +7,7 @@ from typing import Any
 
 from node.accounts import DEMO_INSTITUTIONS
 from node.settings import Settings
+from verifier.apikeys import ApiKeyStore
 from verifier.chain import ChainReader
 from verifier.pipeline import Verifier
 from verifier.quotas import DAY, MINUTE, Quotas
@@ -31,11 +32,20 @@ class ServiceState:
     sandbox: Any = None
     """The worker pool reading uploads (verifier.sandbox.Sandbox), started with the service."""
 
+    key_store: ApiKeyStore | None = None
+    #: institutions whose configured chain account is not theirs: their requests are refused
+    refused: set[int] = field(default_factory=set)
+
     def institution_of(self, api_key: str | None) -> int | None:
-        """The institution of an API key, compared in constant time; None if unknown."""
+        """The institution of an API key: one issued by `hpf verifier keys add` (stored hashed),
+        else a configured (or DEMO) key compared in constant time; None if unknown or revoked."""
         from verifier.http_guard import find_key  # noqa: PLC0415
 
-        found = find_key(api_key, self.api_keys)
+        if not api_key:
+            return None
+        found: object = self.key_store.institution_for(api_key) if self.key_store is not None else None
+        if found is None:
+            found = find_key(api_key, self.api_keys)
         return found if isinstance(found, int) else None
 
     def scan(self, data: bytes | str, filename: str | None) -> Any:

@@ -1,0 +1,208 @@
+"""The staff API for consortium governance (联盟治理) and the blacklist appeal (header X-Staff-Key).
+
+Routes only translate HTTP; `issuer.governance` and `issuer.appeals` do the work, as for the CLI.
+Every change is written to the centre's audit log with the staff key's fingerprint.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, Field
+
+from issuer.api.deps import Employee, Staff, State
+from issuer.api.errors import ERROR_RESPONSES
+
+router = APIRouter(prefix="/v1/staff", tags=["governance"], responses=ERROR_RESPONSES)
+#: A blacklist entry id in a path (bounded, so an absurd number is a 422, not a crash).
+EntryId = Annotated[int, Path(ge=1, le=2**64 - 1)]
+ProposalId = Annotated[int, Path(ge=1, le=2**64 - 1)]
+_LOCK = threading.Lock()
+
+
+class ProposalCreate(BaseModel):
+    action: str = Field(description="admit-centre, suspend-centre, reinstate-centre, register-institution, "
+                                    "suspend-institution, set-threshold")
+    code: int | None = Field(default=None, ge=100000, le=999999, description="the centre concerned")
+    name: str | None = Field(default=None, max_length=200)
+    admin: str | None = Field(default=None, max_length=42)
+    operator: str | None = Field(default=None, max_length=42)
+    id: int | None = Field(default=None, ge=1, le=2**32 - 1, description="the institution concerned")
+    account: str | None = Field(default=None, max_length=42)
+    sponsor: int | None = Field(default=None, ge=100000, le=999999, description="default: this centre")
+    threshold: int | None = Field(default=None, ge=1, le=65535)
+
+
+class AppealNote(BaseModel):
+    note: str = Field(default="", max_length=4000, description="kept in the centre's database, never on chain")
+
+
+class LiftBody(BaseModel):
+    reason: str = Field(description="appeal-upheld, listed-in-error, settled, court-order, other")
+    note: str = Field(default="", max_length=4000, description="kept by the centre; only its SHA-256 goes on chain")
+
+
+def _desk(state: Any) -> Any:
+    """The centre's governance desk, opened once per service (admin account, contracts, audit log)."""
+    with _LOCK:
+        desk = getattr(state, "_governance_desk", None)
+        if desk is None:
+            from issuer.governance import Desk  # noqa: PLC0415
+            from issuer.keys import admin_account  # noqa: PLC0415
+            from node.bindings import Sender  # noqa: PLC0415
+
+            contracts = state.blacklist.get().contracts
+            admin = Sender(contracts.consortium.w3, admin_account(state.node_settings, state.centre))
+            desk = Desk(contracts=contracts, admin=admin, engine=state.engine, centre=state.centre)
+            state._governance_desk = desk
+        return desk
+
+
+def _plan(desk: Any, body: ProposalCreate) -> Any:
+    from issuer.governance import plan  # noqa: PLC0415
+
+    return plan(desk.contracts, body.action, code=body.code, name=body.name, admin=body.admin, operator=body.operator,
+                institution=body.id, account=body.account,
+                sponsor=body.sponsor if body.sponsor is not None else desk.centre, threshold=body.threshold)
+
+
+@router.get("/consortium/members", summary="Member centres: status, accounts, signing keys")
+def members(_: Staff, state: State) -> list[dict[str, Any]]:
+    from issuer.governance import members as members_  # noqa: PLC0415
+
+    ix = state.synced_indexer()
+    return members_(_desk(state).contracts, ix.centres(), ix.keys_of)
+
+
+@router.get("/consortium/institutions", summary="Registered lending institutions")
+def institutions(_: Staff, state: State) -> list[dict[str, Any]]:
+    from issuer.governance import institutions as institutions_  # noqa: PLC0415
+
+    return institutions_(_desk(state).contracts, state.synced_indexer().institutions())
+
+
+@router.get("/consortium/proposals", summary="Proposals, newest first, with approvals and what they do")
+def proposals(_: Staff, state: State, limit: int = Query(default=50, ge=1, le=500)) -> list[dict[str, Any]]:
+    from issuer.governance import proposals as proposals_  # noqa: PLC0415
+
+    desk = _desk(state)
+    now = int(desk.contracts.consortium.w3.eth.get_block("latest")["timestamp"])
+    return proposals_(desk.contracts, now, limit=limit)
+
+
+@router.post("/consortium/proposals/preview", summary="What a proposal would do, checked; nothing is sent")
+def preview(body: ProposalCreate, _: Staff, state: State) -> dict[str, Any]:
+    from issuer.governance import check_plan  # noqa: PLC0415
+
+    desk = _desk(state)
+    p = _plan(desk, body)
+    check_plan(desk.contracts, p, desk.admin.address)
+    return {"action": p.action, "does": p.words, "does_zh": p.words_zh}
+
+
+@router.post("/consortium/proposals", summary="Propose; this centre's approval counts at once")
+def propose(body: ProposalCreate, key: Staff, state: State) -> dict[str, Any]:
+    from issuer.governance import staff_actor  # noqa: PLC0415
+
+    desk = _desk(state)
+    return desk.propose(_plan(desk, body), actor=staff_actor(key))  # type: ignore[no-any-return]
+
+
+def _step(step: str, proposal_id: int, key: str, state: Any) -> dict[str, Any]:
+    from issuer.governance import staff_actor  # noqa: PLC0415
+
+    return _desk(state).step(step, proposal_id, actor=staff_actor(key))  # type: ignore[no-any-return]
+
+
+@router.post("/consortium/proposals/{proposal_id}/approve", summary="Approve for this centre")
+def approve(proposal_id: ProposalId, key: Staff, state: State) -> dict[str, Any]:
+    return _step("approve", proposal_id, key, state)
+
+
+@router.post("/consortium/proposals/{proposal_id}/execute", summary="Execute (approvals of active members ≥ M)")
+def execute(proposal_id: ProposalId, key: Staff, state: State) -> dict[str, Any]:
+    return _step("execute", proposal_id, key, state)
+
+
+@router.post("/consortium/proposals/{proposal_id}/cancel", summary="Withdraw a proposal this centre made")
+def cancel(proposal_id: ProposalId, key: Staff, state: State) -> dict[str, Any]:
+    return _step("cancel", proposal_id, key, state)
+
+
+@router.get("/audit", summary="The centre's audit log of governance and appeal actions")
+def audit_log(_: Staff, state: State, limit: int = Query(default=100, ge=1, le=1000)) -> list[dict[str, Any]]:
+    from issuer.governance import audit_log as audit_log_  # noqa: PLC0415
+
+    return audit_log_(state.engine, state.centre, limit=limit)
+
+
+def _entry_id(entry_id: int) -> int:
+    from issuer.blacklist import BadBlacklistInput  # noqa: PLC0415
+
+    if not 0 < entry_id < 2**64:
+        raise BadBlacklistInput(f"{entry_id} is not a blacklist entry id.", message_zh="条目编号无效。")
+    return entry_id
+
+
+@router.post("/blacklist/{entry_id}/appeal", summary="Mark an entry of this centre under appeal")
+def appeal(entry_id: EntryId, body: AppealNote, key: Staff, state: State) -> dict[str, Any]:
+    from issuer import appeals  # noqa: PLC0415
+    from issuer.governance import staff_actor  # noqa: PLC0415
+
+    tx = appeals.appeal(state.blacklist.get(), state.engine, _entry_id(entry_id), note=body.note,
+                        actor=staff_actor(key))
+    return {"entry_id": entry_id, "under_appeal": True, "tx": tx}
+
+
+@router.post("/blacklist/{entry_id}/confirm", summary="The appeal failed: the entry is listed again")
+def confirm(entry_id: EntryId, body: AppealNote, key: Staff, state: State) -> dict[str, Any]:
+    from issuer import appeals  # noqa: PLC0415
+    from issuer.governance import staff_actor  # noqa: PLC0415
+
+    tx = appeals.confirm(state.blacklist.get(), state.engine, _entry_id(entry_id), note=body.note,
+                         actor=staff_actor(key))
+    return {"entry_id": entry_id, "under_appeal": False, "tx": tx}
+
+
+@router.post("/blacklist/{entry_id}/lift", summary="Lift an entry this centre listed, with a reason code")
+def lift(entry_id: EntryId, body: LiftBody, key: Staff, state: State) -> dict[str, Any]:
+    from issuer import appeals  # noqa: PLC0415
+    from issuer.governance import staff_actor  # noqa: PLC0415
+
+    tx = appeals.lift(state.blacklist.get(), state.engine, _entry_id(entry_id), reason=body.reason, note=body.note,
+                      actor=staff_actor(key))
+    return {"entry_id": entry_id, "lifted": True, "tx": tx}
+
+
+employee_router = APIRouter(prefix="/v1", tags=["employee"], responses=ERROR_RESPONSES)
+
+#: How a listed person appeals: to the listing centre, in person or through the national hotline.
+APPEAL_HOW_ZH = ("如对列入有异议，请携带身份证件到列入中心的服务窗口提出申诉，或拨打全国住房公积金服务热线 12329 "
+                 "转该中心。申诉期间条目显示为“申诉中”。")
+
+
+@employee_router.get("/me/blacklist", summary="The logged-in employee's own active blacklist entries, and how to appeal")
+def my_blacklist(account_id: Employee, state: State) -> dict[str, Any]:
+    """Only the employee's own entries (their subject reference is computed from their own ID
+    number); nothing about anyone else."""
+    from issuer.blacklist import entry_json  # noqa: PLC0415
+    from issuer.centres import centre_name  # noqa: PLC0415
+    from issuer.db import Account, session_scope  # noqa: PLC0415
+    from issuer.ids import subject_ref  # noqa: PLC0415
+
+    with session_scope(state.engine) as s:
+        account = s.get(Account, account_id)
+        id_number = account.id_number if account is not None else None
+    if id_number is None:
+        return {"listed": False, "entries": [], "how_to_appeal_zh": APPEAL_HOW_ZH}
+    ix = state.synced_indexer(max_age=5.0)
+    now = int(ix.w3.eth.get_block("latest")["timestamp"])
+    subject = subject_ref(state.issuer_settings.consortium_key_bytes(), id_number)
+    entries = []
+    for e in ix.active_entries_of(subject, now):
+        row = entry_json(e, now=now)
+        row["centre_name"] = centre_name(e.centre, ix.centres)
+        entries.append(row)
+    return {"listed": bool(entries), "entries": entries, "how_to_appeal_zh": APPEAL_HOW_ZH}
