@@ -1,6 +1,6 @@
 """`hpf centre init|register-key`: a new fund centre prepares to join the consortium.
 
-    hpf centre init --code 460300 --name 三沙市住房公积金管理局 [--out join-460300.json]
+    hpf centre init --code 460300 --name 三沙市住房公积金管理局 [--algorithm sm2] [--out join-460300.json]
     hpf centre register-key --centre 460300      # after `admit-centre` was executed
 
 `init` creates the centre's admin and operator chain accounts (keys encrypted at rest under
@@ -33,12 +33,17 @@ def init_command(
     name: Annotated[str, typer.Option("--name", help="The centre's official name.")],
     out_file: Annotated[Path | None, typer.Option("--out", help="Join request file (default join-<code>.json).")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the request as JSON.")] = False,
+    algorithm: Annotated[str | None, typer.Option(
+        "--algorithm", help="ed25519 | es256 | sm2 (国密 SM2/SM3) for the first signing key. "
+        "Default: the centre's HPF_SIGNING_ALGORITHMS setting, else ed25519.",
+    )] = None,
 ) -> None:
     """Create the centre's accounts, database and first signing key; write its join request."""
     from issuer.db import SigningKey, session_scope
-    from issuer.errors import HpfIssuerError
+    from issuer.errors import EXIT_USAGE, HpfIssuerError
     from issuer.ids import check_centre_code
     from issuer.keys import _new_key
+    from issuer.keystore import algorithm_named
     from issuer.settings import get_issuer_settings
     from node.errors import HpfNodeError
     from node.keystore import create_account, fund_on_local_network, keystore_path, passphrase
@@ -47,6 +52,13 @@ def init_command(
     target = out_file or Path(f"join-{code}.json")
     with _errors(json_out):
         check_centre_code(code)
+        try:
+            suite = algorithm_named(algorithm) if algorithm is not None else \
+                get_issuer_settings().signing_algorithm_for(code)
+        except ValueError as exc:
+            bad = HpfIssuerError(f"{exc}.", message_zh="签名算法应为 ed25519、es256 或 sm2。")
+            bad.exit_code = EXIT_USAGE  # type: ignore[misc]  # bad usage, as rotate-key
+            raise bad from None
         if not name.strip() or len(name) > 100:
             raise HpfIssuerError("Give the centre's name (1–100 characters).", message_zh="请给出中心名称。")
         settings = get_settings()
@@ -65,13 +77,16 @@ def init_command(
                                 .order_by(SigningKey.id).limit(1)).first()
                 key_id = key.key_id if key is not None else None
             if key_id is None:
-                row_id = _new_key(engine, code, get_issuer_settings().signing_key_passphrase())
+                row_id = _new_key(engine, code, get_issuer_settings().signing_key_passphrase(), suite)
                 with session_scope(engine) as s:
                     key_id = s.get(SigningKey, row_id).key_id  # type: ignore[union-attr]
+            with session_scope(engine) as s:
+                key_algorithm = s.scalars(select(SigningKey.algorithm).where(SigningKey.key_id == key_id)).one()
         finally:
             engine.dispose()
         request = {"kind": "centre", "code": code, "name": name.strip(), "admin": admin.address,
-                   "operator": operator.address, "signing_key": "0x" + key_id.hex()}
+                   "operator": operator.address, "signing_key": "0x" + key_id.hex(),
+                   "algorithm": str(getattr(key_algorithm, "value", key_algorithm))}
         try:
             target.write_text(json.dumps(request, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         except OSError as exc:
@@ -80,7 +95,7 @@ def init_command(
         print(json.dumps(request, ensure_ascii=False))
         return
     out.print(
-        f"centre {code} {name}: admin {admin.address}, operator {operator.address}, signing key 0x{key_id.hex()}\n"
+        f"centre {code} {name}: admin {admin.address}, operator {operator.address}, signing key 0x{key_id.hex()} ({request['algorithm']})\n"
         f"join request written to {target}; a member centre proposes\n"
         f"  hpf consortium propose admit-centre --request {target} --centre CODE\n"
         f"once it is executed: hpf centre register-key --centre {code}\n"

@@ -143,9 +143,13 @@ def test_new_bank_joins_end_to_end(net: Network, env: dict[str, str], tmp_path: 
 
 def test_new_centre_joins_end_to_end(net: Network, env: dict[str, str], tmp_path: Path) -> None:
     join = tmp_path / "join.json"
-    ok(hpf(env, "centre", "init", "--code", str(NEW_CENTRE), "--name", "三沙市住房公积金管理局", "--out", str(join)))
+    bad = hpf(env, "centre", "init", "--code", str(NEW_CENTRE), "--name", "三沙市住房公积金管理局", "--algorithm", "rsa")
+    assert bad.returncode == 64 and "sm2" in bad.stderr
+    # The new centre chooses the national suite (国密) for its first signing key.
+    ok(hpf(env, "centre", "init", "--code", str(NEW_CENTRE), "--name", "三沙市住房公积金管理局", "--algorithm", "sm2",
+           "--out", str(join)))
     request = json.loads(join.read_text())
-    assert request["kind"] == "centre" and request["code"] == NEW_CENTRE
+    assert request["kind"] == "centre" and request["code"] == NEW_CENTRE and request["algorithm"] == "SM2"
     # Before admission its admin cannot act.
     r = hpf(env, "consortium", "propose", "set-threshold", "--threshold", "1", "--centre", str(NEW_CENTRE), "--yes")
     assert r.returncode == 1 and "not the admin account of an active member" in r.stderr
@@ -171,6 +175,9 @@ def test_new_centre_joins_end_to_end(net: Network, env: dict[str, str], tmp_path
     ok(hpf(env, "issue", "--centre", str(NEW_CENTRE), "--id", _first_account(net.home, NEW_CENTRE), "--out", str(cert)))
     v = hpf(env, "verify", str(cert), "--json")
     assert v.returncode == 0 and json.loads(v.stdout.splitlines()[0])["verdict"] == "VALID", v.stdout + v.stderr
+    from verifier import format as fmt
+
+    assert fmt.decode(cert.read_text()).algorithm == "SM2"
 
 
 def test_blacklist_appeal_flow(net: Network, env: dict[str, str]) -> None:
