@@ -102,11 +102,13 @@ def confirm(service: BlacklistService, engine: Engine, entry_id: int, *, note: s
 
 
 def lift(service: BlacklistService, engine: Engine, entry_id: int, *, reason: str, note: str, actor: str) -> str:
-    """Lift an entry of this centre: the reason code and the note's SHA-256 go on chain."""
+    """Lift an entry of this centre: the reason code and the note's digest (SHA-256, or SM3 for
+    the national suite) go on chain."""
     code = parse_lift_reason(reason)
     note = _check_note(note)
     _own_entry(service, entry_id)
-    tx = _tx(service.lift(entry_id, code, note_hash(note)))
+    tx = _tx(service.lift(entry_id, code, note_hash(note, service.digest)))
     audit(engine, service.centre, actor=actor, action="blacklist-lift", target=str(entry_id),
-          detail=f"entry {entry_id} lifted: {reason.strip().lower()}", note=note, tx_hash=tx)
+          detail=f"entry {entry_id} lifted: {reason.strip().lower()}", note=note, tx_hash=tx,
+          note_digest=service.digest)
     return tx

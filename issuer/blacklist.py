@@ -10,7 +10,6 @@ makes is recorded through AccessTrace, batched.
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import shutil
 import time
@@ -23,6 +22,7 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
 from issuer.csvfiles import read_csv_rows
+from issuer.digests import DigestName, digest, digest_for_centre
 from issuer.errors import EXIT_USAGE, ConfigurationError, HpfIssuerError
 from issuer.ids import mask_id, normalise_id, subject_ref
 from issuer.quota import CheckQuota
@@ -205,8 +205,11 @@ class BlacklistService:
         storage: Path,
         trace: TraceQueue | None,
         quota: CheckQuota | None = None,
+        digest: DigestName = "sha256",
     ) -> None:
         self.centre = centre
+        self.digest: DigestName = digest
+        """sha256, or sm3 for a centre of the national suite: case files, evidence, lift notes."""
         self.contracts = contracts
         self.operator = operator
         self.indexer = indexer
@@ -250,12 +253,13 @@ class BlacklistService:
             raise BlacklistError(_explain(exc), message_zh=_explain_zh(exc)) from exc
 
     def _store_case(self, subject: bytes, reason: BlacklistReason, note: str, evidence: Path | None) -> bytes:
-        """Keep the case file off chain; its SHA-256 (of a canonical JSON record) goes on chain."""
+        """Keep the case file off chain; its digest (of a canonical JSON record; SHA-256, or SM3
+        for a centre of the national suite) goes on chain."""
         evidence_hash = None
         cases = self.storage / "cases"
         cases.mkdir(parents=True, exist_ok=True)
         if evidence is not None:
-            evidence_hash = hashlib.sha256(evidence.read_bytes()).hexdigest()
+            evidence_hash = digest(evidence.read_bytes(), self.digest).hex()
             target = self.storage / "evidence" / f"{evidence_hash}{evidence.suffix}"
             target.parent.mkdir(parents=True, exist_ok=True)
             if not target.exists():
@@ -265,11 +269,11 @@ class BlacklistService:
             "subject": "0x" + subject.hex(),
             "reason": reason_name(reason),
             "note": note,
-            "evidence_sha256": evidence_hash,
+            f"evidence_{self.digest}": evidence_hash,
             "recorded_at": int(time.time()),
         }
         blob = json.dumps(record, ensure_ascii=False, sort_keys=True).encode()
-        case_hash = hashlib.sha256(blob).digest()
+        case_hash = digest(blob, self.digest)
         (cases / f"{case_hash.hex()}.json").write_bytes(blob)
         return case_hash
 
@@ -495,7 +499,7 @@ def open_service(settings: Settings, centre: int, consortium_key: bytes, *, trac
         quota = get_issuer_settings().blacklist_daily_quota
     return BlacklistService(centre=centre, contracts=contracts, operator=operator, indexer=indexer,
                             consortium_key=consortium_key, storage=storage, trace=queue,
-                            quota=CheckQuota(storage / "check-quota.sqlite", quota))
+                            quota=CheckQuota(storage / "check-quota.sqlite", quota), digest=digest_for_centre(centre))
 
 
 def iter_subjects(key: bytes, ids: Iterable[str]) -> list[bytes]:

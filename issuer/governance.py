@@ -24,6 +24,7 @@ from eth_utils import is_address, to_checksum_address
 from sqlalchemy import Engine, select
 
 from issuer.db import AuditEntry, session_scope
+from issuer.digests import DigestName, digest
 from issuer.errors import EXIT_USAGE, HpfIssuerError
 from node.bindings import Contracts, Sender, decode_revert, simulate
 from node.errors import ContractError
@@ -356,16 +357,18 @@ def cli_actor() -> str:
     return f"cli:{user}"[:64]
 
 
-def note_hash(note: str) -> bytes:
-    """What goes on chain for a clerk's free text: its SHA-256, or zero when there is none."""
-    return hashlib.sha256(note.encode("utf-8")).digest() if note else bytes(32)
+def note_hash(note: str, name: DigestName = "sha256") -> bytes:
+    """What goes on chain for a clerk's free text: its SHA-256 (SM3 for a centre of the national
+    suite), or zero when there is none."""
+    return digest(note.encode("utf-8"), name) if note else bytes(32)
 
 
 def audit(engine: Engine, centre: int, *, actor: str, action: str, target: str, detail: str,
-          note: str | None = None, tx_hash: str | None = None) -> None:
+          note: str | None = None, tx_hash: str | None = None, note_digest: DigestName = "sha256") -> None:
     with session_scope(engine) as s:
         s.add(AuditEntry(centre_code=centre, actor=actor, action=action, target=target, detail=detail,
-                         note=note or None, note_hash=note_hash(note) if note else None, tx_hash=tx_hash))
+                         note=note or None, note_hash=note_hash(note, note_digest) if note else None,
+                         tx_hash=tx_hash))
 
 
 def audit_log(engine: Engine, centre: int, *, limit: int = 100) -> list[dict[str, Any]]:
