@@ -1,19 +1,18 @@
 """What a centre's portal answers to anyone: its name (the login and staff pages name their
 centre) and a certificate's HPF1 text for its number and 核验码 (the verifier page's camera-less
 check). The text is what the holder hands out anyway; without the code nothing is revealed, and
-wrong codes are counted per number and per client address (429 beyond the limit)."""
+wrong codes are counted per number and per client address in the centre's database (429 beyond
+the limit; issuer/code_limits.py)."""
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import deque
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
 
 from issuer.api.deps import State
 from issuer.api.errors import ERROR_RESPONSES, ApiError
+from issuer.code_limits import CodeLimiter
 from verifier import code as codes
 
 router = APIRouter(prefix="/v1", tags=["public"], responses=ERROR_RESPONSES)
@@ -24,66 +23,11 @@ WINDOW = 15 * 60.0
 NOT_FOUND = codes.NOT_FOUND
 
 
-class CodeLimiter:
-    """Wrong 核验码 in a sliding window, in this process: at most `per_id` for one certificate
-    number and `per_address` from one client address within `window` seconds; beyond that,
-    lookups are refused until the oldest counted failure leaves the window. (Portal logins are
-    limited in the database instead: issuer/limits.py.)"""
-
-    def __init__(self, *, window: float = WINDOW, per_id: int = WRONG_PER_NUMBER,
-                 per_address: int = WRONG_PER_ADDRESS) -> None:
-        self.window = window
-        self.per_id = per_id
-        self.per_address = per_address
-        self._ids: dict[str, deque[float]] = {}
-        self._addresses: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _prune(self, table: dict[str, deque[float]], key: str, now: float) -> deque[float]:
-        q = table.get(key)
-        if q is None:
-            return deque()
-        while q and now - q[0] >= self.window:
-            q.popleft()
-        if not q:
-            del table[key]
-        return q
-
-    def blocked_for(self, id_key: str | None, address: str, *, now: float | None = None) -> float:
-        """Seconds until a login may be tried again (0 = now)."""
-        t = now if now is not None else time.monotonic()
-        wait = 0.0
-        with self._lock:
-            for table, key, limit in ((self._ids, id_key, self.per_id), (self._addresses, address, self.per_address)):
-                if key is None:
-                    continue
-                q = self._prune(table, key, t)
-                if len(q) >= limit:
-                    wait = max(wait, self.window - (t - q[len(q) - limit]))
-        return wait
-
-    def failed(self, id_key: str | None, address: str, *, now: float | None = None) -> None:
-        t = now if now is not None else time.monotonic()
-        with self._lock:
-            if id_key is not None:
-                self._ids.setdefault(id_key, deque()).append(t)
-            self._addresses.setdefault(address, deque()).append(t)
-
-    def succeeded(self, id_key: str) -> None:
-        with self._lock:
-            self._ids.pop(id_key, None)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._ids.clear()
-            self._addresses.clear()
-
-
-def _limiter(request: Request) -> CodeLimiter:
+def _limiter(request: Request, state: Any) -> CodeLimiter:
     lim = getattr(request.app.state, "hpf_code_limiter", None)
     if lim is None:
-        lim = request.app.state.hpf_code_limiter = CodeLimiter(window=WINDOW, per_id=WRONG_PER_NUMBER,
-                                                                per_address=WRONG_PER_ADDRESS)
+        lim = request.app.state.hpf_code_limiter = CodeLimiter(
+            state.engine, state.centre, window=WINDOW, per_number=WRONG_PER_NUMBER, per_address=WRONG_PER_ADDRESS)
     return lim  # type: ignore[no-any-return]
 
 
@@ -114,7 +58,7 @@ def certificate_by_code(number: str, request: Request, state: State,
     # The client's address as the login limits see it (X-Forwarded-For only from HPF_TRUSTED_PROXIES).
     address = state.limiter.client_address(request.client.host if request.client else None,
                                            request.headers.get("x-forwarded-for"))
-    limiter = _limiter(request)
+    limiter = _limiter(request, state)
     number = number.strip()[:40]
     wait = limiter.blocked_for(number, address)
     if wait > 0:

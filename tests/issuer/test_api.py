@@ -479,6 +479,31 @@ def test_a_certificate_by_number_and_code(app: Any, issued: dict[str, Any]) -> N
     assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0
 
 
+def test_wrong_codes_are_counted_by_every_worker_and_kept_across_restarts(
+    network: tuple[Settings, IssuerSettings, Contracts], app: Any, issued: dict[str, Any]
+) -> None:
+    """The 核验码 counts live in the centre's database (before: in each process's memory, so four
+    workers gave four times the guesses and a restart gave them all back)."""
+    from issuer.api import public
+    from verifier.code import code_of_text
+
+    ns, iset, _ = network
+    app.state.hpf.limiter.clear()  # clears the centre's login and code counts
+    number, code = issued["number"], code_of_text(issued["text"])
+    wrong = "AAAA-AAAA" if code != "AAAA-AAAA" else "BBBB-BBBB"
+    with TestClient(create_app(CENTRE, node_settings=ns, issuer_settings=iset)) as second:
+        first = client(app)
+        for n in range(public.WRONG_PER_NUMBER):
+            assert_error((first if n % 2 else second).get(f"/v1/public/certificates/{number}",
+                                                          params={"code": wrong}), 404)
+        assert second.get(f"/v1/public/certificates/{number}", params={"code": code}).status_code == 429
+    with TestClient(create_app(CENTRE, node_settings=ns, issuer_settings=iset)) as restarted:
+        r = restarted.get(f"/v1/public/certificates/{number}", params={"code": code})
+        assert r.status_code == 429 and 0 < int(r.headers["Retry-After"]) <= public.WINDOW + 1
+    app.state.hpf.limiter.clear()
+    assert client(app).get(f"/v1/public/certificates/{number}", params={"code": code}).status_code == 200
+
+
 def test_one_current_certificate_offered_or_superseded(app: Any, network: tuple[Settings, IssuerSettings, Contracts],
                                                        employees: list[str]) -> None:
     from verifier import format as fmt
