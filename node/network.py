@@ -115,7 +115,7 @@ class LocalNetwork:
         """Create the network if there is none, start every validator not running, peer them.
         Returns the indexes started."""
         if self.exists():
-            have = len(self.nodes())
+            have = int(json.loads(self.state_file.read_text())["validators"])  # the genesis signers
             if have != validators:
                 raise ConfigError(f"The local network has {have} validators, not {validators}: "
                                   "`hpf network reset` first to change that.")
@@ -124,6 +124,81 @@ class LocalNetwork:
         started = [n.index for n in self.nodes() if self._start(n, timeout=timeout)]
         self.connect()
         return started
+
+    def add_node(self, *, sealer: bool = True, timeout: float = 120.0) -> GethNode:
+        """A node for a new member (e.g. a centre that joined): initialised with the network's
+        genesis, started, peered, synced to the others' head; with `sealer`, the running signers
+        vote it in (Clique `clique_propose`) and this returns once it is a signer. Kept in
+        network.json like the others, so down/up/stop-node/start-node treat it alike."""
+        rec = json.loads(self.state_file.read_text()) if self.exists() else None
+        if rec is None:
+            raise ConfigError(f"No local network under {self.root}: start one with `hpf network up`.")
+        if len(rec["nodes"]) >= 16:
+            raise ConfigError("A local network has at most 16 nodes.")
+        running = [n for n in self.nodes() if self.pid(n) is not None]
+        if not running:
+            raise ConfigError("No node of the network is running: `hpf network up` first.")
+        binary = self.binary()
+        genesis_signers = [validator_account(i).address for i in range(rec["validators"])]
+        genesis = clique_genesis(rec["chain_id"], genesis_signers, period=rec.get("period", 1))
+        index = len(rec["nodes"])
+        entry = {"index": index, "rpc_port": free_port(), "p2p_port": free_port(), "added": True}
+        node = self._nodes_of({"chain_id": rec["chain_id"], "nodes": [entry]})[0]
+        node.init(genesis, binary)
+        rec["nodes"].append(entry)
+        self.state_file.write_text(json.dumps(rec, indent=1))
+        self._start(node, timeout=timeout)
+        self.connect()
+        deadline = time.monotonic() + timeout
+        target = int(RpcClient(running[0].rpc_url, timeout=5).call("eth_blockNumber", []), 16)
+        while self._head(node) < target:
+            if time.monotonic() > deadline:
+                raise NodeStartError(f"node {index} did not catch up to block {target} within {timeout:.0f} s; "
+                                     f"see {node.log_file}.")
+            time.sleep(0.5)
+        if sealer:
+            self.vote(node.address, True, timeout=timeout)
+        return node
+
+    def signers(self) -> list[str]:
+        """The current Clique signers, read from the first running node."""
+        for n in self.nodes():
+            if self.pid(n) is not None:
+                try:
+                    return [str(a) for a in RpcClient(n.rpc_url, timeout=5).call("clique_getSigners", [])]
+                except ChainUnavailable:
+                    continue
+        raise ChainUnavailable("no node of the local network answers")
+
+    def vote(self, address: str, authorize: bool, *, timeout: float = 120.0) -> None:
+        """Every running signer proposes to add (or remove) `address` as a signer until a majority
+        has sealed its vote into blocks; then the proposals are withdrawn."""
+        wanted = address.lower()
+        deadline = time.monotonic() + timeout
+        voters = [n for n in self.nodes() if self.pid(n) is not None]
+        try:
+            while (wanted in {a.lower() for a in self.signers()}) != authorize:
+                if time.monotonic() > deadline:
+                    raise NodeStartError(f"the signers did not vote {address} {'in' if authorize else 'out'} "
+                                         f"within {timeout:.0f} s (a majority of signers must be running).")
+                for n in voters:
+                    try:
+                        RpcClient(n.rpc_url, timeout=5).call("clique_propose", [address, authorize])
+                    except ChainUnavailable:
+                        pass
+                time.sleep(1.0)
+        finally:
+            for n in voters:
+                try:
+                    RpcClient(n.rpc_url, timeout=5).call("clique_discard", [address])
+                except ChainUnavailable:
+                    pass
+
+    def _head(self, node: GethNode) -> int:
+        try:
+            return int(RpcClient(node.rpc_url, timeout=5).call("eth_blockNumber", []), 16)
+        except ChainUnavailable:
+            return -1
 
     def start_node(self, index: int, *, timeout: float = 60.0, peer: bool = True) -> bool:
         """Start one validator; with `peer` (the default) connect it to the running others."""
@@ -295,7 +370,7 @@ class LocalNetwork:
         for n in self.nodes():
             row: dict[str, Any] = {"index": n.index, "rpc_url": n.rpc_url, "address": n.address,
                                    "pid": self.pid(n), "running": False, "head": None, "head_time": None,
-                                   "peers": None, "sealing": False, "lag": None}
+                                   "peers": None, "sealing": False, "signer": None, "lag": None}
             if row["pid"] is not None:
                 rpc = RpcClient(n.rpc_url, timeout=3)
                 try:
@@ -307,6 +382,14 @@ class LocalNetwork:
                 except (ChainUnavailable, KeyError, TypeError):
                     pass
             rows.append(row)
+        try:
+            signers = {a.lower() for a in self.signers()}
+        except ChainUnavailable:
+            signers = None
+        for r in rows:
+            if signers is not None:
+                r["signer"] = r["address"].lower() in signers
+                r["sealing"] = r["sealing"] and r["signer"]  # a node mining without a vote seals nothing
         top = max((r["head"] for r in rows if r["head"] is not None), default=None)
         for r in rows:
             if r["head"] is not None and top is not None:

@@ -73,8 +73,28 @@ def status(json_out: JsonOpt = False) -> None:
         for r in rows:
             state = "running" if r["running"] else "stopped"
             out.print(f"validator {r['index']} {state:<7} {r['rpc_url']}  head {r['head']}  peers {r['peers']}  "
-                      f"sealing {'yes' if r['sealing'] else 'no'}  lag {r['lag']}", highlight=False)
+                      f"signer {'yes' if r['signer'] else 'no'}  sealing {'yes' if r['sealing'] else 'no'}  "
+                      f"lag {r['lag']}", highlight=False)
     raise typer.Exit(0 if all(r["running"] for r in rows) else 1)
+
+
+@app.command("add-node")
+@handle_errors
+def add_node(
+    observer: Annotated[bool, typer.Option("--observer", help="Join as a peer only; no vote to make it a signer.")] = False,
+    json_out: JsonOpt = False,
+) -> None:
+    """A node for a new member (e.g. a centre that joined the consortium): it joins as a peer,
+    catches up, and the running signers vote it in as a sealer (Clique) unless --observer. Point
+    the new centre at it with `hpf network env --node I`."""
+    node = _network().add_node(sealer=not observer)
+    row = next(r for r in _network().status() if r["index"] == node.index)
+    if json_out:
+        print(json.dumps(row))
+        return
+    out.print(f"node {node.index}: {node.rpc_url}  head {row['head']}  peers {row['peers']}  "
+              f"signer {'yes' if row['signer'] else 'no'}\n"
+              f"point a centre at it: eval $(hpf network env --node {node.index})", highlight=False)
 
 
 @app.command("stop-node")

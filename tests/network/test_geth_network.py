@@ -9,6 +9,7 @@ import hashlib
 import shutil
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -19,7 +20,7 @@ from node import accounts as demo
 from node.bindings import KeyAlgorithm, Sender
 from node.errors import ContractError
 
-from .conftest import GethNet
+from .conftest import VALIDATORS, GethNet
 
 pytestmark = pytest.mark.integration
 
@@ -232,3 +233,62 @@ def test_network_cli_status_and_audit_json(geth_net: GethNet, monkeypatch: pytes
         assert result.exit_code == 1 and "no validator 9" in result.output.lower()
     finally:
         get_settings.cache_clear()
+
+
+def test_a_new_centre_joins_with_its_own_sealing_node(geth_net: GethNet, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 13 on the multi-validator network: 460300 gets a node of its own that joins as a peer,
+    catches up and is voted in as a sealer; through that node the centre is admitted by governance,
+    registers its (SM2) signing key and issues; the certificate verifies VALID through validator 0.
+    Last in the module: the network has five signers afterwards."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from typer.testing import CliRunner
+
+    from node.network_cli import app
+    from node.settings import get_settings
+    from verifier import format as fmt
+
+    from ..issuer.network import centre_with_accounts
+    from ..issuer.test_consortium import _enact, _first_account, ok
+
+    home = geth_net.home
+    monkeypatch.setenv("HPF_HOME", str(home))
+    monkeypatch.setenv("HPF_CONFIG", str(home / "none.toml"))
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["add-node", "--json"])
+        assert result.exit_code == 0, result.output
+        row = json.loads(result.output)
+        assert row["index"] == VALIDATORS and row["signer"] is True and row["peers"] >= 1
+        assert len(geth_net.net.signers()) == VALIDATORS + 1
+        status = CliRunner().invoke(app, ["status", "--json"])
+        assert status.exit_code == 0 and len(json.loads(status.output)["nodes"]) == VALIDATORS + 1
+    finally:
+        get_settings.cache_clear()
+    geth_net.wait_synced()
+
+    env = {**os.environ, "HPF_HOME": str(home), "HPF_DEPLOYMENTS_DIR": str(home / "deployments"),
+           "HPF_RPC_URL": geth_net.url(VALIDATORS), "HPF_CHAIN_ID": str(geth_net.net.layout().chain_id),
+           "HPF_LOCAL_NETWORK": "1", "HPF_CONFIG": str(home / "none.toml"), "HPF_BATCH_TIMEOUT": "0.3",
+           "HPF_LOG_LEVEL": "WARNING"}
+
+    def hpf(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "issuer.console", *args], env=env, capture_output=True,
+                              text=True, timeout=240, cwd=home)
+
+    join = tmp_path / "join-460300.json"
+    ok(hpf("centre", "init", "--code", "460300", "--name", "三沙市住房公积金管理局", "--algorithm", "sm2",
+           "--out", str(join)))
+    _enact(env, "admit-centre", "--request", str(join))
+    ok(hpf("centre", "register-key", "--centre", "460300"))
+    centre_with_accounts(home, 460300, 4, seed=7).dispose()
+    cert = tmp_path / "sansha.txt"
+    ok(hpf("issue", "--centre", "460300", "--id", _first_account(home, 460300), "--out", str(cert)))
+    text = cert.read_text()
+    assert fmt.decode(text).algorithm == "SM2"
+    result = geth_net.verifier(0).verify(text)
+    assert result.verdict.value == "VALID", result.reasons
