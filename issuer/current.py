@@ -4,6 +4,11 @@ Asked again while a current certificate for the same purpose and institution exi
 offers that one when its figures are still the account's; when they changed, it issues a new
 certificate that names the old in `supersedes`, and once the new one is anchored revokes the old
 on chain with the reason code `superseded`.
+
+The supersession is recorded with the new certificate (`supersedes_id`) before anything is sent,
+so it survives a crash between anchoring the new one and revoking the old: `finish_supersessions`
+(run by the issuer at start and with its reconciliation, issuer/issuance.py) revokes every old
+certificate whose anchored successor is still waiting for it.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
 from issuer.db import Account, Certificate, CertificateStatus, session_scope
 from issuer.ids import normalise_id
@@ -124,3 +130,29 @@ def revoke_superseded(issuer: Any, old_number: str, new_number: str) -> bool:
     except Exception as exc:  # noqa: BLE001 — the new certificate is issued either way
         log.warning("could not revoke the superseded certificate", old=old_number, new=new_number, error=str(exc))
         return False
+
+
+def unfinished_supersessions(engine: Any, centre: int) -> list[tuple[str, str]]:
+    """(old number, new number) of every anchored certificate whose predecessor is still anchored
+    and unrevoked: a supersession a crash or an unreachable chain left half done."""
+    old = aliased(Certificate)
+    with session_scope(engine) as s:
+        rows = s.execute(
+            select(old.number, Certificate.number)
+            .join(old, Certificate.supersedes_id == old.id)
+            .where(Certificate.centre_code == centre, Certificate.status == CertificateStatus.ANCHORED,
+                   Certificate.supersedes_id.is_not(None), old.status == CertificateStatus.ANCHORED)
+            .order_by(Certificate.id)
+        ).all()
+    return [(str(a), str(b)) for a, b in rows]
+
+
+def finish_supersessions(issuer: Any) -> int:
+    """Revoke (reason superseded) every old certificate whose successor is anchored; returns how
+    many were revoked. One that the chain refuses stays for the next pass (logged)."""
+    done = 0
+    for old_number, new_number in unfinished_supersessions(issuer.engine, issuer.centre):
+        if revoke_superseded(issuer, old_number, new_number):
+            log.info("superseded certificate revoked after the fact", old=old_number, new=new_number)
+            done += 1
+    return done

@@ -46,6 +46,7 @@ from issuer.db import (
     SigningKey,
     session_scope,
 )
+from issuer.current import finish_supersessions
 from issuer.db.models import utcnow
 from issuer.db.months import DepositSummary
 from issuer.db.numbers import number_year, parse_certificate_number, reserve_certificate_numbers
@@ -55,6 +56,7 @@ from issuer.keys import ActiveKey, load_active_key
 from issuer.reconcile import Reconciler
 from node.bindings import RevocationReason
 from node.errors import ContractError
+from node.log import get_logger
 from node.rpc import ChainUnavailable
 from verifier import format as fmt
 from verifier.merkle import MAX_BATCH_SIZE, MerkleTree
@@ -69,6 +71,7 @@ __all__ = [
     "certificate_content",
 ]
 
+log = get_logger("hpf.issuer")
 DEFAULT_VALIDITY_DAYS = 90
 _BULK_CHUNK = 16 * MAX_BATCH_SIZE
 _NUMBER_BLOCK = 16  # certificate numbers a service reserves at a time
@@ -642,6 +645,7 @@ class Issuer:
                 self._prune_waiting()
                 if self.reconciler.due():
                     self.reconciler.check_anchored()  # roots the chain lost are anchored again
+                    self._finish_supersessions()
                 self.last_error = None
                 with self._cond:
                     if self._waiting and not self._stop:  # their roots are not final yet
@@ -743,7 +747,19 @@ class Issuer:
             s.execute(delete(Batch).where(Batch.centre_code == self.centre, Batch.state == BatchState.OPEN,
                                           ~Batch.certificates.any()))
         self.reconciler.check_anchored(full=True)
-        return self.anchor_pending(force=True)
+        finished = self.anchor_pending(force=True)
+        self._finish_supersessions()
+        return finished
+
+    def _finish_supersessions(self) -> None:
+        """Old certificates whose successor is anchored are revoked (issuer/current.py): a crash
+        between the two steps leaves no employee with two current certificates."""
+        if self.revoker is None:
+            return
+        try:
+            finish_supersessions(self)
+        except Exception as exc:  # noqa: BLE001 — never stop recovery or the batcher for this
+            log.warning("could not finish supersessions", error=str(exc))
 
     def _anchor(self, batch_ids: list[int], *, wait: bool = True) -> int:
         """Anchor the batches (SEALED or ANCHORING) and attach their proofs. Without `wait`

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from issuer.api import create_app
-from issuer.db import Account, AccountStatus, make_engine, session_scope, upgrade
+from issuer.db import Account, AccountStatus, Certificate, make_engine, session_scope, upgrade
 from issuer.demo_data import generate_csv
 from issuer.ids import make_id
 from issuer.importer import import_accounts
@@ -531,6 +531,35 @@ def test_one_current_certificate_offered_or_superseded(app: Any, network: tuple[
     assert listed[first["number"]]["status"] == "revoked" and listed[first["number"]]["ready"] is False
     assert_error(c.get(f"/v1/certificates/{first['number']}/pdf"), 410)
     assert listed[new["number"]]["status"] == "anchored"
+
+
+def test_a_supersession_a_crash_left_half_done_is_finished(app: Any, network: tuple[Settings, IssuerSettings, Contracts],
+                                                           employees: list[str]) -> None:
+    """The new certificate is anchored but the process died before revoking the old one: the next
+    start (recover) revokes it, as superseded, so the employee never holds two current ones."""
+    from issuer.current import unfinished_supersessions
+    from verifier.pipeline import Verifier
+    from verifier.service_setup import chain_reader
+
+    ns, iset, _ = network
+    issuer = app.state.hpf.issuer.get()
+    first = issuer.request(id_number=employees[0], purpose="other")
+    engine = make_engine(iset.database_url_for(CENTRE))
+    try:
+        with session_scope(engine) as s:
+            s.scalars(select(Account).where(Account.id_number == employees[0])).one().balance += 100
+            first_id = s.scalars(select(Certificate.id).where(Certificate.number == first.number)).one()
+        new = issuer.wait(issuer.submit(id_number=employees[0], purpose="other", supersedes=(first_id, first.number)))
+        # ... and here the portal died: the old certificate was never revoked.
+        assert unfinished_supersessions(engine, CENTRE) == [(first.number, new.number)]
+        assert Verifier(chain_reader(ns)).verify(first.text).verdict.value == "VALID"
+        issuer.recover()  # what the next start (or the batcher's reconciliation) does
+        assert unfinished_supersessions(engine, CENTRE) == []
+        old = Verifier(chain_reader(ns)).verify(first.text)
+        assert old.reasons == ["REVOKED"] and old.summary is not None and old.summary["revocation_reason"] == "superseded"
+        assert Verifier(chain_reader(ns)).verify(new.text).verdict.value == "VALID"
+    finally:
+        engine.dispose()
 
 
 def test_a_minimal_certificate_is_its_own_kind(app: Any, employees: list[str]) -> None:
