@@ -110,6 +110,11 @@ def test_sign_in_keyboard_upload_and_stale_verdict(chain, haikou_key, server: st
     texts, _, signed = issue(c, [make_certificate(w3, audience=91000001)], *haikou_key)  # type: ignore[arg-type]
     png = qr_png(texts[0], tmp_path / "certificate.png")
     page = browser.new_page(viewport={"width": 1280, "height": 900})
+    # Listening for file choosers from the start turns on their interception now, long before the
+    # key press below (expect_file_chooser turns it on without waiting, and under load the press
+    # could come first: the native chooser opened and the test waited for nothing).
+    choosers: list[Any] = []
+    page.on("filechooser", lambda chooser: choosers.append(chooser))
     # A key in a link is ignored: the officer types it.
     page.goto(server + "/?key=demo-key-91000002")
     page.wait_for_selector("body[data-ready='1']")
@@ -127,9 +132,13 @@ def test_sign_in_keyboard_upload_and_stale_verdict(chain, haikou_key, server: st
     page.focus("#scan")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "file"
-    with page.expect_file_chooser() as chooser:
-        page.keyboard.press("Space")
-    chooser.value.set_files(str(png))
+    page.keyboard.press("Space")
+    for _ in range(100):
+        if choosers:
+            break
+        page.wait_for_timeout(100)
+    assert choosers, "Space on the focused file input opened no file chooser"
+    choosers[0].set_files(str(png))
     page.wait_for_selector("body[data-state='done']", timeout=20_000)
     assert page.get_attribute("#verdict", "class") == "verdict tone-ok"
     assert page.inner_text("#headline") == "证明真实有效"
