@@ -192,11 +192,15 @@ def render_times(text: str, number: str, work: Path, passphrase: bytes) -> dict[
         fn()
         lat = []
         for _ in range(40):
+            documents.qr_matrix.cache_clear()  # every render encodes its QR code afresh
             t = time.perf_counter()
             fn()
             lat.append(time.perf_counter() - t)
         out[name] = (_pct(lat, 50), _pct(lat, 99))
     return out
+
+
+RENDER_TARGET_MS = 100.0  # issue 5: "a PDF in under 100 ms" (p50, signed or not); was a timed test
 
 
 def main() -> int:
@@ -276,7 +280,9 @@ def main() -> int:
             cert = issuer.request(id_number=ids[0])
             assert cert.text is not None and text_row is not None
             for name, (q50, q99) in render_times(cert.text, cert.number, work, iset.signing_key_passphrase()).items():
-                rows.append((f"render {name}", "40", f"p50 {q50:.1f} ms", f"p99 {q99:.1f} ms"))
+                met = "met" if q50 < RENDER_TARGET_MS else "MISSED"
+                rows.append((f"render {name}", "40", f"p50 {q50:.1f} ms",
+                             f"p99 {q99:.1f} ms; target p50 < {RENDER_TARGET_MS:.0f} ms: {met}"))
             engine.dispose()
 
     table = Table(title=f"hpf issuance benchmark ({os.cpu_count()} cores, anvil local node, {n:,} accounts)")
