@@ -14,7 +14,7 @@ BIN := $(VENV)/bin
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
 export npm_config_update_notifier := false
 
-.PHONY: run stop status test test-sol test-py bench bench-network gas geth bootstrap system clean help
+.PHONY: run stop status test test-sol test-py bench bench-network gas abi geth bootstrap system clean help
 
 help:
 	@echo "make run    start the local network (chain node + contracts) and print where to go"
@@ -22,6 +22,7 @@ help:
 	@echo "make test   install what is needed and run every test"
 	@echo "make bench  run the benchmarks and print their tables"
 	@echo "make run VALIDATORS=4   the demo on a local 4-validator geth network instead of anvil"
+	@echo "make abi    regenerate node/abi/*.json (the shipped ABIs) after changing a contract"
 
 bootstrap: node_modules/.installed $(VENV)/.installed
 
@@ -85,6 +86,12 @@ test-sol: node_modules/.installed
 test-py: $(VENV)/.installed
 	@echo "==> pytest"
 	@$(BIN)/python -m pytest -q
+
+# The ABIs and runtime code hashes the bindings, the indexer and the verifier load (node/abi):
+# committed, so nothing compiles at process start. Cheap when nothing changed (the compile is
+# cached by source hash under var/build) and deterministic (same sources, same bytes).
+abi: bootstrap
+	@$(BIN)/python -m node.abi
 
 gas: bootstrap
 	@$(BIN)/python scripts/gas_table.py

@@ -25,7 +25,7 @@ from web3.exceptions import ContractCustomError, ContractLogicError, ContractPan
 from web3.logs import DISCARD
 from web3.types import TxReceipt
 
-from node.compiler import CONTRACT_NAMES, compile_contracts
+from node.abi import CONTRACT_NAMES, abi
 from node.errors import ContractError, TransactionFailed
 
 if TYPE_CHECKING:
@@ -191,8 +191,8 @@ _PANIC = {0x01: "assertion failed", 0x11: "arithmetic overflow", 0x12: "division
 
 def _error_table() -> dict[bytes, tuple[str, list[dict[str, Any]]]]:
     table: dict[bytes, tuple[str, list[dict[str, Any]]]] = {}
-    for artifact in compile_contracts().values():
-        for item in artifact.abi:
+    for name in CONTRACT_NAMES:
+        for item in abi(name):
             if item["type"] != "error":
                 continue
             sig = f"{item['name']}({','.join(_abi_type(i) for i in item['inputs'])})"
@@ -355,7 +355,7 @@ class _Binding:
     def __init__(self, w3: Web3, address: str) -> None:
         self.w3 = w3
         self.address = to_checksum_address(address)
-        self.contract: Contract = w3.eth.contract(address=self.address, abi=compile_contracts()[self.contract_name].abi)
+        self.contract: Contract = w3.eth.contract(address=self.address, abi=abi(self.contract_name))
 
     def _call(self, fn: ContractFunction, block: int | str = "latest") -> Any:
         try:

@@ -1,4 +1,4 @@
-"""Compile the contracts with solc-js through py-solc-x, caching artifacts by source hash.
+"""Compile the contracts with solc-js (`hpf deploy` and `make abi` only: see node/abi) through py-solc-x, caching artifacts by source hash.
 
 No native solc can be downloaded here, so py-solc-x is pointed at `solc/solc-cli.cjs`, a small
 Node script that speaks solc's `--version` / `--standard-json` protocol with the npm `solc`
@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from node.abi import CONTRACT_NAMES
 from node.errors import CompileError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -23,7 +24,7 @@ CONTRACTS_DIR = PROJECT_ROOT / "contracts"
 NODE_MODULES = PROJECT_ROOT / "node_modules"
 SOLC_CLI = Path(__file__).resolve().parent / "solc" / "solc-cli.cjs"
 
-CONTRACT_NAMES = ("Consortium", "CertificateLedger", "Blacklist", "AccessTrace")
+__all__ = ["CONTRACT_NAMES", "Artifact", "compile_contracts", "source_hash", "strip_metadata"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -141,8 +142,3 @@ def strip_metadata(code: str) -> str:
         return raw.hex()
     n = int.from_bytes(raw[-2:], "big")
     return raw[: -(n + 2)].hex() if n + 2 <= len(raw) else raw.hex()
-
-
-def interface_abi(name: str) -> list[dict[str, Any]]:
-    """ABI of a deployed contract by name (events and errors included)."""
-    return compile_contracts()[name].abi

@@ -19,7 +19,8 @@ from web3 import Web3
 
 from node import accounts as demo
 from node.bindings import Contracts, Sender
-from node.compiler import CONTRACT_NAMES, compile_contracts, source_hash
+from node.abi import CONTRACT_NAMES, REGENERATE, stale_files
+from node.compiler import compile_contracts, source_hash
 from node.errors import ConfigError, DeploymentMissing, TransactionFailed
 from node.log import get_logger
 from node.sealing import DEMO_TRACE_PRIVATE_KEY, trace_public_key
@@ -178,7 +179,15 @@ def _deploy_one(w3: Web3, sender: Sender, name: str, *args: Any) -> DeployedCont
 
 
 def deploy_contracts(w3: Web3, deployer: LocalAccount, genesis: Genesis) -> DeploymentRecord:
-    """Deploy all four contracts with `genesis` as the founding members."""
+    """Deploy all four contracts with `genesis` as the founding members.
+
+    Refuses when the shipped ABIs (node/abi) are not those of the sources: every service would
+    then talk to these contracts with another contract's ABI."""
+    stale = stale_files()
+    if stale:
+        raise ConfigError(
+            f"node/abi/ does not match the contract sources ({', '.join(stale)}): run `{REGENERATE}` before deploying."
+        )
     sender = Sender(w3, deployer)
     c = genesis.centres
     consortium = _deploy_one(

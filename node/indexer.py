@@ -24,8 +24,8 @@ from hexbytes import HexBytes
 from web3 import Web3
 from web3._utils.events import get_event_data
 
+from node.abi import abi
 from node.bindings import BlacklistReason, EntryStatus, KeyAlgorithm, LiftReason, unpack_access_record
-from node.compiler import compile_contracts
 from node.log import get_logger
 from node.private_files import private_file
 
@@ -214,9 +214,8 @@ class Indexer:
             "TraceKeyChanged": _on_trace_key_changed,
         }
         table: dict[tuple[str, bytes], tuple[dict[str, Any], Handler]] = {}
-        artifacts = compile_contracts()
         for name, address in self.addresses.items():
-            for item in artifacts[name].abi:
+            for item in abi(name):
                 if item["type"] == "event" and item["name"] in handlers:
                     table[(address, bytes(event_abi_to_log_topic(item)))] = (item, handlers[item["name"]])
         return table
@@ -247,8 +246,8 @@ class Indexer:
                 known = self._events.get(key)
                 if known is None:
                     continue
-                abi, handler = known
-                decoded = get_event_data(self.w3.codec, abi, lg)
+                event_abi, handler = known
+                decoded = get_event_data(self.w3.codec, event_abi, lg)
                 ctx = {
                     "block": int(lg["blockNumber"]),
                     "log_index": int(lg["logIndex"]),
