@@ -33,7 +33,7 @@ from node.deploy import demo_admins, demo_genesis, deploy  # noqa: E402
 from node.launcher import NodeConfig, free_port, running_node  # noqa: E402
 from tests.verifier import photos as P  # noqa: E402
 from tests.verifier.issuing import issue, make_certificate, register_key  # noqa: E402
-from verifier.chain import ChainReader, RpcClient  # noqa: E402
+from verifier.chain import RpcChainReader, RpcClient  # noqa: E402
 from verifier.inputs import read_input  # noqa: E402
 from verifier.pipeline import Verifier  # noqa: E402
 
@@ -111,7 +111,7 @@ def main() -> int:
             for _ in range(N_CERTS // 64):
                 t, _, _ = issue(c, [make_certificate(w3) for _ in range(64)], *key)
                 texts += t
-            reader = ChainReader(RpcClient(cfg.rpc_url), ledger=c.ledger.address, consortium=c.consortium.address,
+            reader = RpcChainReader(RpcClient(cfg.rpc_url), ledger=c.ledger.address, consortium=c.consortium.address,
                                  blacklist=c.blacklist.address)
             verifier = Verifier(reader)
             assert verifier.verify(texts[0]).verdict.value == "VALID"

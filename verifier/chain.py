@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Protocol
 
 from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
@@ -20,7 +21,7 @@ from node.bindings import BlacklistEntry, BlacklistReason, CertificateStatus, En
 from node.indexer import Indexer
 from node.rpc import ChainUnavailable, RpcClient
 
-__all__ = ["ChainReader", "ChainUnavailable", "PublicKey", "RpcClient"]  # the RPC client lives in node.rpc
+__all__ = ["ChainReader", "ChainUnavailable", "PublicKey", "RpcChainReader", "RpcClient"]  # the RPC client lives in node.rpc
 
 _STATUS_SELECTOR = keccak(text="certificateStatus(bytes32,bytes32,uint32,bytes8)")[:4]
 _KEY_SELECTOR = keccak(text="key(bytes8)")[:4]
@@ -40,8 +41,56 @@ class PublicKey:
     public_key: bytes
 
 
-class ChainReader:
-    """Reads certificate status, keys and blacklist entries for the verifier."""
+class ChainReader(Protocol):
+    """What the verification checks read from the chain (docs/design.md §4).
+
+    `RpcChainReader` reads a node over JSON-RPC; `tests/verifier/fake_chain.py` is an in-memory
+    one, so every check is unit-tested without a node. Every read raises ChainUnavailable when
+    the chain cannot be read, never answers as if something were absent.
+    """
+
+    @property
+    def node(self) -> str:
+        """The node this reader reads (named in every verdict)."""
+        ...
+
+    def head_bound(self) -> float:
+        """How old (s) the node's head may be before its answers cannot be trusted (0: no bound)."""
+        ...
+
+    def head_age(self, head_time: int, now: float) -> float | None:
+        """The head's age if it is beyond the bound (the node is behind), else None."""
+        ...
+
+    def node_behind(self, now: float) -> float | None:
+        """One head read: its age if the node is behind, else None (also when it cannot be read)."""
+        ...
+
+    def public_key(self, key_id: bytes) -> PublicKey | None:
+        """The key registered under `key_id` (with its centre and algorithm), None if none is."""
+        ...
+
+    def certificate_status(self, digest: bytes, root: bytes, centre: int, key_id: bytes) -> CertificateStatus:
+        """CertificateLedger.certificateStatus: anchor, revocation, key validity, membership, read time."""
+        ...
+
+    def status_and_entries(
+        self, digest: bytes, root: bytes, centre: int, key_id: bytes, subject: bytes
+    ) -> tuple[CertificateStatus, list[BlacklistEntry]]:
+        """The certificate's status and its holder's active blacklist entries, read together."""
+        ...
+
+    def active_entries(self, subject: bytes) -> list[BlacklistEntry]:
+        """The active blacklist entries of `subject` (a subject reference)."""
+        ...
+
+    def centre_name(self, code: int) -> str | None:
+        """A member centre's registered name, None if no centre has that code."""
+        ...
+
+
+class RpcChainReader:
+    """Reads certificate status, keys and blacklist entries for the verifier from a node."""
 
     def __init__(
         self,

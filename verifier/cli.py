@@ -53,7 +53,7 @@ def render(result: VerificationResult, console: Console = out) -> None:
     table.add_column("reason")
     table.add_column("message")
     marks = {Status.OK: "[green]ok[/]", Status.FAIL: "[red]fail[/]", Status.UNKNOWN: "[yellow]unknown[/]",
-             Status.ERROR: "[yellow]error[/]"}
+             Status.ERROR: "[yellow]error[/]", Status.SKIPPED: "[dim]skipped[/]"}
     for c in result.checks:
         table.add_row(c.name, marks[c.status], c.reason or "", f"{c.message_zh} {c.message_en}")
     console.print(table)

@@ -1,4 +1,4 @@
-"""Verification as an explicit, ordered list of small named checks (DESIGN.md §4).
+"""Verification as an explicit, ordered list of small named checks (docs/design.md §4).
 
 Algorithm, numbered as the checks are tagged below:
  1. decode the HPF1 string (MALFORMED, UNSUPPORTED_VERSION)
@@ -17,21 +17,40 @@ Algorithm, numbered as the checks are tagged below:
 10. and not expired at the later of the head's time and the verifier's clock (EXPIRED)
 11. and, when the verifier acts for an institution, meant for it (WRONG_AUDIENCE)
 Blacklist status is looked up beside the verdict, never as part of it.
+
+The contract every check keeps (docs/design.md §4):
+- it returns a CheckResult: OK, FAIL with a `Reason`, or UNKNOWN (could not tell: the chain);
+- if it raises, the pipeline records ERROR with reason CHECK_ERROR (verdict INDETERMINATE),
+  never the check's own failure code and never a crash of the run;
+- what it needs from the context is declared on it (`needs`); when a need is unmet the check is
+  not run and is SKIPPED (an earlier check did not pass and already names the reason) or, if
+  the chain could not be read, UNKNOWN with CHAIN_UNAVAILABLE.
+
+Adding a check:
+ 1. if it establishes or reads something new, add a typed field to `Context`;
+ 2. write `def _my_check(ctx: Context) -> CheckResult` using `_ok(MY_CHECK, zh, en)` and
+    `_fail(MY_CHECK, zh, en)` (or `_unknown`), with a `# n.` tag and a line in the list above;
+ 3. declare it: `MY_CHECK = Check("my_check", "stage", Reason.MY_REASON, _my_check,
+    needs=(DECODED, ...))` — a new reason code goes into `verifier.reasons.Reason` and the
+    table in docs/verifier.md (a test compares them);
+ 4. put it in `PIPELINE` where it belongs, and unit-test it with the in-memory chain of
+    tests/verifier/fake_chain.py (tests/verifier/test_checks.py).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from node.bindings import CertificateStatus, KeyAlgorithm
+from node.bindings import BlacklistEntry, CertificateStatus, KeyAlgorithm
 from verifier import explain
 from verifier import format as fmt
 from verifier.chain import ChainReader, ChainUnavailable, PublicKey
 from verifier.errors import HpfVerifierError
+from verifier.reasons import Reason
 from verifier.result import CheckResult, Status, VerificationResult, decide
 
 
@@ -43,24 +62,38 @@ class Context:
     reader: ChainReader | None
     institution: int | None
     with_blacklist: bool = False
-    signed: fmt.SignedCertificate | None = None
-    digest: bytes | None = None
-    key: PublicKey | None = None
-    root: bytes | None = None
-    status: CertificateStatus | None = None
-    chain_error: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    signed: fmt.SignedCertificate | None = None  # 1. decode
+    digest: bytes | None = None  # 1. decode
+    key: PublicKey | None = None  # 2. key_known
+    root: bytes | None = None  # 4. inclusion_proof
+    status: CertificateStatus | None = None  # 5. chain_read
+    blacklist_entries: list[BlacklistEntry] | None = None  # 5. chain_read, with_blacklist only
+    stale_status: CertificateStatus | None = None  # 5. chain_read: what a node behind said (shown, never trusted)
+    chain_error: str | None = None  # any check that could not read the chain
 
 
 CheckFn = Callable[[Context], CheckResult]
 
 
 @dataclass(frozen=True)
+class Requirement:
+    """Something a check needs from the context before it can run, and what it reports if not."""
+
+    what: str
+    met: Callable[[Context], bool]
+    unmet: Callable[[Check, Context], CheckResult]
+
+
+@dataclass(frozen=True)
 class Check:
+    """One step: a name and stage (shown to users), the reason code it fails with, the function
+    that runs it and what it needs (checked in order before it runs)."""
+
     name: str
     stage: str
-    reason: str
+    reason: Reason
     run: CheckFn
+    needs: tuple[Requirement, ...] = ()
 
 
 def _ok(check: Check, zh: str, en: str, **data: Any) -> CheckResult:
@@ -68,21 +101,52 @@ def _ok(check: Check, zh: str, en: str, **data: Any) -> CheckResult:
                        message_en=en, data=data)
 
 
-def _fail(check: Check, zh: str, en: str, **data: Any) -> CheckResult:
-    return CheckResult(name=check.name, stage=check.stage, status=Status.FAIL, reason=check.reason, message_zh=zh,
-                       message_en=en, data=data)
+def _fail(check: Check, zh: str, en: str, *, reason: Reason | None = None, **data: Any) -> CheckResult:
+    return CheckResult(name=check.name, stage=check.stage, status=Status.FAIL, reason=reason or check.reason,
+                       message_zh=zh, message_en=en, data=data)
 
 
-def _unknown(check: Check, zh: str, en: str, reason: str = "CHAIN_UNAVAILABLE") -> CheckResult:
+def _unknown(check: Check, zh: str, en: str, reason: Reason = Reason.CHAIN_UNAVAILABLE) -> CheckResult:
     return CheckResult(name=check.name, stage=check.stage, status=Status.UNKNOWN, reason=reason, message_zh=zh,
                        message_en=en)
 
 
-def _skipped(check: Check) -> CheckResult:
+def _skipped(check: Check, ctx: Context) -> CheckResult:
     return CheckResult(
-        name=check.name, stage=check.stage, status=Status.UNKNOWN, reason=None,
+        name=check.name, stage=check.stage, status=Status.SKIPPED, reason=None,
         message_zh="前一步未通过，此项未检查。", message_en="Not checked: an earlier check did not pass.",
     )
+
+
+def _error(check: Check, exc: Exception) -> CheckResult:
+    return CheckResult(
+        name=check.name, stage=check.stage, status=Status.ERROR, reason=Reason.CHECK_ERROR,
+        message_zh="检查过程出错，无法判断。", message_en=f"The check failed to run: {type(exc).__name__}: {exc}",
+    )
+
+
+def _skipped_or_chain_down(check: Check, ctx: Context) -> CheckResult:
+    """An input an earlier check establishes is missing: because the chain could not be read
+    (then this check cannot tell either), or because that check did not pass (it names why)."""
+    if ctx.chain_error:
+        return _unknown(check, "无法连接区块链，此项无法判断。", f"Could not be checked: {ctx.chain_error}.")
+    return _skipped(check, ctx)
+
+
+def _no_chain(check: Check, ctx: Context) -> CheckResult:
+    return _unknown(check, "未配置区块链连接。", "No chain is configured for this verifier.")
+
+
+DECODED = Requirement(
+    "a decoded certificate", lambda ctx: ctx.signed is not None and ctx.digest is not None, _skipped
+)
+CHAIN = Requirement("a chain to read", lambda ctx: ctx.reader is not None, _no_chain)
+KEY = Requirement("the registered signing key", lambda ctx: ctx.key is not None, _skipped_or_chain_down)
+ROOT = Requirement("the batch root the proof leads to", lambda ctx: ctx.root is not None, _skipped)
+STATUS = Requirement("the status read from the chain", lambda ctx: ctx.status is not None, _skipped_or_chain_down)
+ANCHORED_ROOT = Requirement(
+    "an anchored batch root", lambda ctx: ctx.status is not None and ctx.status.anchored, _skipped
+)
 
 
 def _iso(ts: int) -> str:
@@ -95,14 +159,12 @@ def _decode(ctx: Context) -> CheckResult:
     try:
         ctx.signed = fmt.decode(ctx.text)
     except HpfVerifierError as exc:
-        reason = getattr(exc, "reason", "MALFORMED")
-        if reason == "UNSUPPORTED_VERSION":
+        reason = Reason(getattr(exc, "reason", Reason.MALFORMED))
+        if reason is Reason.UNSUPPORTED_VERSION:
             # A newer genuine certificate must never be called fake: this verifier cannot tell.
-            return CheckResult(name=check.name, stage=check.stage, status=Status.UNKNOWN, reason=reason,
-                               message_zh="证明版本比本核验程序新，无法判断，请更新核验程序。",
-                               message_en=f"{exc} Please update the verifier.")
-        return CheckResult(name=check.name, stage=check.stage, status=Status.FAIL, reason=reason,
-                           message_zh="证明数据格式错误，无法解析。", message_en=str(exc))
+            return _unknown(check, "证明版本比本核验程序新，无法判断，请更新核验程序。",
+                            f"{exc} Please update the verifier.", reason=reason)
+        return _fail(check, "证明数据格式错误，无法解析。", str(exc), reason=reason)
     ctx.digest = fmt.certificate_digest(ctx.signed)
     return _ok(check, "证明数据格式正确。", "The certificate is well formed.")
 
@@ -122,7 +184,7 @@ def _key_known(ctx: Context) -> CheckResult:
         age = ctx.reader.node_behind(time.time())
         if age is not None:  # a lagging node may simply not know the key yet
             ctx.chain_error = _behind_en(ctx.reader, age)
-            return _unknown(check, _behind_zh(age), ctx.chain_error, reason="NODE_BEHIND")
+            return _unknown(check, _behind_zh(age), ctx.chain_error, reason=Reason.NODE_BEHIND)
     if key is None or key.centre != centre:
         return _fail(check, "签名密钥未在联盟链上登记。",
                      f"Key {kid.hex()} is not a key registered on chain by centre {centre}.")
@@ -152,8 +214,8 @@ def _proof(ctx: Context) -> CheckResult:
     assert ctx.signed is not None and ctx.digest is not None
     root = fmt.computed_root(ctx.signed)
     if root is None or ctx.signed.root_tag is None:
-        return CheckResult(name=check.name, stage=check.stage, status=Status.FAIL, reason="NOT_ANCHORED",
-                           message_zh="证明未附带上链凭据。", message_en="The certificate carries no inclusion proof.")
+        return _fail(check, "证明未附带上链凭据。", "The certificate carries no inclusion proof.",
+                     reason=Reason.NOT_ANCHORED)
     if root[: len(ctx.signed.root_tag)] != ctx.signed.root_tag:
         return _fail(check, "上链凭据（默克尔证明）无效。",
                      "The inclusion proof does not lead to the batch root the certificate names.")
@@ -170,10 +232,9 @@ def _chain_read(ctx: Context) -> CheckResult:
     cert = ctx.signed.certificate
     try:
         if ctx.with_blacklist:  # the holder's entries ride along in the same round trip
-            ctx.status, entries = ctx.reader.status_and_entries(
+            ctx.status, ctx.blacklist_entries = ctx.reader.status_and_entries(
                 ctx.digest, root, cert.centre_code, ctx.signed.key_id, cert.subject_ref
             )
-            ctx.extra["blacklist_entries"] = entries
         else:
             ctx.status = ctx.reader.certificate_status(ctx.digest, root, cert.centre_code, ctx.signed.key_id)
     except ChainUnavailable as exc:
@@ -182,10 +243,10 @@ def _chain_read(ctx: Context) -> CheckResult:
     s = ctx.status
     age = ctx.reader.head_age(s.read_at, time.time())
     if age is not None:  # nothing a stale node says is trusted, in either direction
-        ctx.extra["stale_status"] = s
+        ctx.stale_status = s
         ctx.status = None
         ctx.chain_error = _behind_en(ctx.reader, age)
-        return _unknown(check, _behind_zh(age), ctx.chain_error, reason="NODE_BEHIND")
+        return _unknown(check, _behind_zh(age), ctx.chain_error, reason=Reason.NODE_BEHIND)
     return _ok(check, f"已读取区块链（区块 {s.read_block}）。", f"Chain read at block {s.read_block}, {_iso(s.read_at)}.",
                block=s.read_block, time=s.read_at, node=ctx.reader.node)
 
@@ -279,64 +340,38 @@ def _audience(ctx: Context) -> CheckResult:
 
 _ALGORITHMS = {KeyAlgorithm.EDDSA: "EdDSA", KeyAlgorithm.ES256: "ES256", KeyAlgorithm.SM2: "SM2"}
 
-DECODE = Check("decode", "format", "MALFORMED", _decode)
-KEY_KNOWN = Check("key_known", "signature", "UNKNOWN_KEY", _key_known)
-SIGNATURE = Check("signature", "signature", "BAD_SIGNATURE", _signature)
-PROOF = Check("inclusion_proof", "anchor", "PROOF_INVALID", _proof)
-CHAIN_READ = Check("chain_read", "chain", "CHAIN_UNAVAILABLE", _chain_read)
-ANCHORED = Check("anchored", "anchor", "NOT_ANCHORED", _anchored)
-MEMBER = Check("issuer_member", "issuer", "ISSUER_NOT_MEMBER", _member)
-KEY_AT_ANCHOR = Check("key_valid_at_anchor", "issuer", "KEY_NOT_VALID_AT_ANCHOR", _key_at_anchor)
-NOT_REVOKED = Check("not_revoked", "status", "REVOKED", _not_revoked)
-NOT_EXPIRED = Check("not_expired", "status", "EXPIRED", _not_expired)
-AUDIENCE = Check("audience", "consent", "WRONG_AUDIENCE", _audience)
+DECODE = Check("decode", "format", Reason.MALFORMED, _decode)
+KEY_KNOWN = Check("key_known", "signature", Reason.UNKNOWN_KEY, _key_known, needs=(DECODED, CHAIN))
+SIGNATURE = Check("signature", "signature", Reason.BAD_SIGNATURE, _signature, needs=(DECODED, KEY))
+PROOF = Check("inclusion_proof", "anchor", Reason.PROOF_INVALID, _proof, needs=(DECODED,))
+CHAIN_READ = Check("chain_read", "chain", Reason.CHAIN_UNAVAILABLE, _chain_read, needs=(DECODED, CHAIN))
+ANCHORED = Check("anchored", "anchor", Reason.NOT_ANCHORED, _anchored, needs=(DECODED, STATUS, ROOT))
+MEMBER = Check("issuer_member", "issuer", Reason.ISSUER_NOT_MEMBER, _member, needs=(DECODED, STATUS, ANCHORED_ROOT))
+KEY_AT_ANCHOR = Check("key_valid_at_anchor", "issuer", Reason.KEY_NOT_VALID_AT_ANCHOR, _key_at_anchor,
+                      needs=(DECODED, KEY, STATUS, ANCHORED_ROOT))
+NOT_REVOKED = Check("not_revoked", "status", Reason.REVOKED, _not_revoked, needs=(DECODED, STATUS))
+NOT_EXPIRED = Check("not_expired", "status", Reason.EXPIRED, _not_expired, needs=(DECODED, STATUS))
+AUDIENCE = Check("audience", "consent", Reason.WRONG_AUDIENCE, _audience, needs=(DECODED,))
 
 PIPELINE: tuple[Check, ...] = (
     DECODE, KEY_KNOWN, SIGNATURE, PROOF, CHAIN_READ, ANCHORED, MEMBER, KEY_AT_ANCHOR, NOT_REVOKED, NOT_EXPIRED,
     AUDIENCE,
 )
-_NEEDS_CHAIN = {KEY_KNOWN.name, CHAIN_READ.name}
-_NEEDS_STATUS = {ANCHORED.name, MEMBER.name, KEY_AT_ANCHOR.name, NOT_REVOKED.name, NOT_EXPIRED.name}
 
 
-def _gate(check: Check, ctx: Context) -> CheckResult | None:
-    """Why `check` cannot run for `ctx` yet, as its result; None when it can.
-
-    A check whose input an earlier check failed to establish is not run: the earlier failure
-    already names the reason, and a second reason derived from it would only mislead.
-    """
-    chain_down = _unknown(check, "无法连接区块链，此项无法判断。", f"Could not be checked: {ctx.chain_error}.")
-    if check.name in _NEEDS_CHAIN and ctx.reader is None:
-        return _unknown(check, "未配置区块链连接。", "No chain is configured for this verifier.")
-    if check.name in (SIGNATURE.name, KEY_AT_ANCHOR.name) and ctx.key is None:
-        return chain_down if ctx.chain_error else _skipped(check)
-    if check.name in _NEEDS_STATUS and ctx.status is None:
-        return chain_down if ctx.chain_error else _skipped(check)
-    if check.name == ANCHORED.name and ctx.root is None:
-        return _skipped(check)
-    if check.name in (MEMBER.name, KEY_AT_ANCHOR.name) and ctx.status is not None and not ctx.status.anchored:
-        return _skipped(check)
-    return None
+def run_check(check: Check, ctx: Context) -> CheckResult:
+    """One check: not run when a need is unmet; an exception is its ERROR (CHECK_ERROR)."""
+    for need in check.needs:
+        if not need.met(ctx):
+            return need.unmet(check, ctx)
+    try:
+        return check.run(ctx)
+    except Exception as exc:  # a broken check is never its own failure code, and never a crash of the run
+        return _error(check, exc)
 
 
 def run_checks(ctx: Context, pipeline: tuple[Check, ...] = PIPELINE) -> list[CheckResult]:
-    results: list[CheckResult] = []
-    for check in pipeline:
-        if results and results[0].status is not Status.OK:
-            results.append(_skipped(check))  # nothing can be said of an unreadable certificate
-            continue
-        gated = _gate(check, ctx)
-        if gated is not None:
-            results.append(gated)
-            continue
-        try:
-            results.append(check.run(ctx))
-        except Exception as exc:  # a broken check is that check's ERROR, never a crash of the run
-            results.append(CheckResult(
-                name=check.name, stage=check.stage, status=Status.ERROR, reason=check.reason,
-                message_zh="检查过程出错，无法判断。", message_en=f"The check failed to run: {type(exc).__name__}: {exc}",
-            ))
-    return results
+    return [run_check(check, ctx) for check in pipeline]
 
 
 def blacklist_status(ctx: Context) -> dict[str, Any]:
@@ -346,10 +381,10 @@ def blacklist_status(ctx: Context) -> dict[str, Any]:
     if ctx.reader is None:
         return _not_checked("no chain configured")
     try:
-        entries = ctx.extra.get("blacklist_entries")
+        entries = ctx.blacklist_entries
         if entries is None:
             entries = ctx.reader.active_entries(ctx.signed.certificate.subject_ref)
-    except ChainUnavailable as exc:
+    except Exception as exc:  # beside the verdict: an outage or a bug here says "not checked", never crashes
         return _not_checked(f"blacklist could not be read: {exc}")
     return {"checked": True, "listed": bool(entries), "entries": [e.to_json() for e in entries]}
 
@@ -368,7 +403,7 @@ class Verifier:
             return None
         try:
             return self.reader.centre_name(code)
-        except ChainUnavailable:
+        except Exception:  # a name shown beside the verdict never breaks it (as a check's ERROR would not)
             return None
 
     def __init__(self, reader: ChainReader | None, *, institution: int | None = None,
@@ -383,7 +418,7 @@ class Verifier:
         verdict = decide(checks)
         chain = None
         node = self.reader.node if self.reader is not None else None
-        read = ctx.status or ctx.extra.get("stale_status")
+        read = ctx.status or ctx.stale_status
         if read is not None:
             chain = {"node": node, "block": read.read_block, "time": read.read_at, "time_iso": _iso(read.read_at)}
             if ctx.chain_error:
@@ -397,7 +432,7 @@ class Verifier:
             certificate["centre_name"] = self._centre_name(certificate["centre_code"])
             claims = [c.to_json() for c in getattr(ctx.signed.certificate, "claims", ())]
         blacklist = blacklist_status(ctx) if with_blacklist else _not_checked("not asked for")
-        if any(c.reason == "WRONG_AUDIENCE" and c.status is Status.FAIL for c in checks):
+        if any(c.reason is Reason.WRONG_AUDIENCE and c.status is Status.FAIL for c in checks):
             # Not meant for this reader: the number, the centre and the refusal, nothing personal.
             certificate = explain.withhold_for_wrong_audience(certificate)
             claims = []

@@ -6,12 +6,15 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from verifier.reasons import Reason
+
 
 class Status(StrEnum):
     OK = "ok"
     FAIL = "fail"
     UNKNOWN = "unknown"  # the check could not run (e.g. the chain is unreachable)
-    ERROR = "error"  # the check itself broke; counts like UNKNOWN, never as a pass
+    ERROR = "error"  # the check itself broke (reason CHECK_ERROR); counts like UNKNOWN, never as a pass
+    SKIPPED = "skipped"  # not run: an earlier check did not establish its input and names the reason
 
 
 class Verdict(StrEnum):
@@ -20,22 +23,8 @@ class Verdict(StrEnum):
     INDETERMINATE = "INDETERMINATE"
 
 
-# Reason codes are a public contract (DESIGN.md §4): never rename one once published.
-REASON_CODES = (
-    "MALFORMED",
-    "UNSUPPORTED_VERSION",
-    "BAD_SIGNATURE",
-    "UNKNOWN_KEY",
-    "ISSUER_NOT_MEMBER",
-    "KEY_NOT_VALID_AT_ANCHOR",
-    "PROOF_INVALID",
-    "NOT_ANCHORED",
-    "REVOKED",
-    "EXPIRED",
-    "WRONG_AUDIENCE",
-    "CHAIN_UNAVAILABLE",
-    "NODE_BEHIND",
-)
+# Reason codes are a public contract (docs/design.md §4): `verifier.reasons.Reason` holds them.
+REASON_CODES = tuple(r.value for r in Reason)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -43,7 +32,7 @@ class CheckResult:
     name: str
     stage: str
     status: Status
-    reason: str | None
+    reason: Reason | None
     message_zh: str
     message_en: str
     data: dict[str, Any] = field(default_factory=dict)
@@ -53,7 +42,7 @@ class CheckResult:
             "name": self.name,
             "stage": self.stage,
             "status": str(self.status),
-            "reason": self.reason,
+            "reason": None if self.reason is None else str(self.reason),
             "message": self.message_en,
             "message_zh": self.message_zh,
         }
@@ -74,7 +63,7 @@ class VerificationResult:
 
     @property
     def reasons(self) -> list[str]:
-        return [c.reason for c in self.checks if c.reason and c.status is not Status.OK]
+        return [str(c.reason) for c in self.checks if c.reason and c.status is not Status.OK]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -91,15 +80,18 @@ class VerificationResult:
 
 
 def decide(checks: tuple[CheckResult, ...] | list[CheckResult]) -> Verdict:
-    """INVALID if any check failed; INDETERMINATE if any could not run; else VALID.
+    """INVALID if any check failed; INDETERMINATE if any could not run, broke or was skipped;
+    else VALID (every check OK).
 
-    An empty pipeline is INVALID on purpose: nothing checked is nothing proven.
+    An empty pipeline is INVALID on purpose: nothing checked is nothing proven. A skipped check
+    follows an earlier one that did not pass, so it never decides alone; if it ever did, it
+    would not count as a pass.
     """
     if not checks:
         return Verdict.INVALID
     statuses = {c.status for c in checks}
     if Status.FAIL in statuses:
         return Verdict.INVALID
-    if statuses & {Status.UNKNOWN, Status.ERROR}:
+    if statuses - {Status.OK}:
         return Verdict.INDETERMINATE
     return Verdict.VALID

@@ -6,14 +6,14 @@ from pathlib import Path
 
 from node.deploy import DeploymentRecord
 from node.settings import Settings
-from verifier.chain import ChainReader, RpcClient
+from verifier.chain import RpcChainReader, RpcClient
 
 
-def chain_reader(settings: Settings, *, deployment_file: Path | None = None) -> ChainReader:
-    """A ChainReader for the configured network. Raises DeploymentMissing without a record."""
+def chain_reader(settings: Settings, *, deployment_file: Path | None = None) -> RpcChainReader:
+    """An RpcChainReader for the configured network. Raises DeploymentMissing without a record."""
     record = DeploymentRecord.load(deployment_file or settings.deployment_file)
     addresses = record.addresses()
-    return ChainReader(
+    return RpcChainReader(
         RpcClient(settings.effective_rpc_url, timeout=settings.rpc_timeout),
         ledger=addresses["CertificateLedger"],
         consortium=addresses["Consortium"],

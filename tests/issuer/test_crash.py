@@ -38,7 +38,7 @@ from node import accounts as demo
 from node.bindings import Contracts
 from node.deploy import DeploymentRecord, demo_admins, demo_genesis, deploy
 from node.launcher import LocalNode, NodeConfig, free_port
-from verifier.chain import ChainReader, RpcClient
+from verifier.chain import RpcChainReader, RpcClient
 from verifier.merkle import MerkleTree
 from verifier.pipeline import Verifier
 
@@ -138,7 +138,7 @@ def _verify_some(engine: Engine, node: LocalNode, n: int = 3) -> None:
     w3 = Web3(Web3.HTTPProvider(node.cfg.rpc_url))
     record = DeploymentRecord.load(Path(node.cfg.data_dir).parent / "deployments" / "46000.json")
     c = Contracts.at(w3, record.addresses())
-    verifier = Verifier(ChainReader(RpcClient(node.cfg.rpc_url), ledger=c.ledger.address,
+    verifier = Verifier(RpcChainReader(RpcClient(node.cfg.rpc_url), ledger=c.ledger.address,
                                     consortium=c.consortium.address, blacklist=c.blacklist.address))
     with session_scope(engine) as s:
         rows = list(s.scalars(select(Certificate).order_by(func.random()).limit(n)))

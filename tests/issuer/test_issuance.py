@@ -20,7 +20,7 @@ from node.bindings import Contracts, RevocationReason, Sender
 from node.launcher import free_port
 from node.settings import Settings
 from verifier import format as fmt
-from verifier.chain import ChainReader, ChainUnavailable, RpcClient
+from verifier.chain import ChainUnavailable, RpcChainReader, RpcClient
 from verifier.pipeline import Verifier
 
 from .network import centre_with_accounts, local_network
@@ -55,7 +55,7 @@ def issuer(network: tuple[Settings, IssuerSettings, Contracts], engine: Engine) 
 @pytest.fixture(scope="module")
 def verifier(network: tuple[Settings, IssuerSettings, Contracts]) -> Verifier:
     ns, _, c = network
-    reader = ChainReader(RpcClient(ns.effective_rpc_url), ledger=c.ledger.address, consortium=c.consortium.address,
+    reader = RpcChainReader(RpcClient(ns.effective_rpc_url), ledger=c.ledger.address, consortium=c.consortium.address,
                          blacklist=c.blacklist.address)
     return Verifier(reader)
 

@@ -25,7 +25,7 @@ from node.compiler import compile_contracts
 from node.indexer import Indexer
 from node.sealing import DEMO_TRACE_PRIVATE_KEY
 from verifier import format as fmt
-from verifier.chain import ChainReader, RpcClient
+from verifier.chain import RpcChainReader, RpcClient
 from verifier.pipeline import Verifier
 from verifier.result import Verdict
 from verifier.trace import open_queue
@@ -58,8 +58,8 @@ def day(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         full_b = issuer.request(account_id=b.id, purpose="other")
         certs = [full_a, minimal_a, again_a, full_b]
         c = net.contracts
-        reader = ChainReader(RpcClient(ns.effective_rpc_url), ledger=c.ledger.address,
-                             consortium=c.consortium.address, blacklist=c.blacklist.address)
+        reader = RpcChainReader(RpcClient(ns.effective_rpc_url), ledger=c.ledger.address,
+                                consortium=c.consortium.address, blacklist=c.blacklist.address)
         # Two banks verify; each verification is traced, as `hpf verify --as` and the API do.
         seen: dict[int, list[str]] = {}
         for bank, texts in ((BANKS[0], [full_a.text, minimal_a.text]), (BANKS[1], [full_a.text, again_a.text,

@@ -22,7 +22,7 @@ from node.geth import geth_binary
 from node.network import NETWORK_CHAIN_ID, LocalNetwork
 from node.rpc import RpcClient
 from node.settings import Settings
-from verifier.chain import ChainReader
+from verifier.chain import RpcChainReader
 from verifier.pipeline import Verifier
 
 from ..issuer.network import centre_with_accounts
@@ -62,8 +62,8 @@ class GethNet:
 
     def verifier(self, node: int, *, max_head_age: float = 60.0) -> Verifier:
         a = self.record.addresses()
-        reader = ChainReader(RpcClient(self.url(node), timeout=5), ledger=a["CertificateLedger"],
-                             consortium=a["Consortium"], blacklist=a["Blacklist"], max_head_age=max_head_age)
+        reader = RpcChainReader(RpcClient(self.url(node), timeout=5), ledger=a["CertificateLedger"],
+                                consortium=a["Consortium"], blacklist=a["Blacklist"], max_head_age=max_head_age)
         return Verifier(reader)
 
     def head(self, i: int) -> int:

@@ -12,7 +12,7 @@ from node import accounts as demo
 from node.bindings import Contracts
 from node.deploy import demo_admins, demo_genesis, deploy
 from node.launcher import LocalNode, NodeConfig, free_port
-from verifier.chain import ChainReader, RpcClient
+from verifier.chain import RpcChainReader, RpcClient
 
 from .issuing import register_key
 
@@ -38,9 +38,9 @@ def chain(chain_home: Path) -> Iterator[tuple[Web3, Contracts]]:
 
 
 @pytest.fixture(scope="module")
-def reader(chain: tuple[Web3, Contracts]) -> ChainReader:
+def reader(chain: tuple[Web3, Contracts]) -> RpcChainReader:
     w3, c = chain
-    return ChainReader(RpcClient(w3.provider.endpoint_uri), ledger=c.ledger.address,  # type: ignore[attr-defined]
+    return RpcChainReader(RpcClient(w3.provider.endpoint_uri), ledger=c.ledger.address,  # type: ignore[attr-defined]
                        consortium=c.consortium.address, blacklist=c.blacklist.address)
 
 

@@ -43,7 +43,11 @@ def register_key(contracts: Contracts, code: int) -> tuple[Ed25519PrivateKey, by
 
 
 def make_certificate(w3: Web3, *, centre: int = 460100, **overrides: Any) -> fmt.Certificate:
-    now = chain_time(w3)
+    return certificate_at(chain_time(w3), centre=centre, **overrides)
+
+
+def certificate_at(now: int, *, centre: int = 460100, **overrides: Any) -> fmt.Certificate:
+    """A certificate issued at `now` (valid 90 days) by `centre`, with a random number and subject."""
     fields: dict[str, Any] = dict(
         number=f"{centre}-2026-{int.from_bytes(os.urandom(3), 'big'):08d}",
         centre_code=centre,

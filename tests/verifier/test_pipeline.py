@@ -12,8 +12,9 @@ from web3 import Web3
 from node.bindings import BlacklistReason, RevocationReason
 from node.launcher import free_port
 from verifier import format as fmt
-from verifier.chain import ChainReader, RpcClient
+from verifier.chain import RpcChainReader, RpcClient
 from verifier.pipeline import PIPELINE, Verifier
+from verifier.reasons import Reason
 from verifier.result import Status, Verdict, decide
 
 from .issuing import DAY, admin, chain_time, issue, make_certificate, operator, register_key, tamper_payload
@@ -21,7 +22,7 @@ from .issuing import DAY, admin, chain_time, issue, make_certificate, operator, 
 pytestmark = pytest.mark.integration
 
 
-def verdict_of(reader: ChainReader, text: str, institution: int | None = None) -> tuple[Verdict, list[str]]:
+def verdict_of(reader: RpcChainReader, text: str, institution: int | None = None) -> tuple[Verdict, list[str]]:
     r = Verifier(reader, institution=institution).verify(text)
     return r.verdict, r.reasons
 
@@ -139,7 +140,7 @@ def test_suspended_centre_is_not_member(chain, reader) -> None:  # type: ignore[
 def test_chain_down_is_indeterminate_never_valid_or_invalid(chain, haikou_key) -> None:  # type: ignore[no-untyped-def]
     w3, c = chain
     texts, _, _ = issue(c, [make_certificate(w3)], *haikou_key)  # type: ignore[arg-type]
-    dead = ChainReader(RpcClient(f"http://127.0.0.1:{free_port()}", timeout=1), ledger=c.ledger.address,
+    dead = RpcChainReader(RpcClient(f"http://127.0.0.1:{free_port()}", timeout=1), ledger=c.ledger.address,
                        consortium=c.consortium.address, blacklist=c.blacklist.address)
     result = Verifier(dead).verify(texts[0])
     assert result.verdict is Verdict.INDETERMINATE
@@ -174,10 +175,11 @@ def test_a_broken_check_is_an_error_never_a_pass(chain, reader, haikou_key) -> N
     def boom(ctx: object) -> object:
         raise RuntimeError("boom")
 
-    pipeline = (*PIPELINE, Check("broken", "test", "MALFORMED", boom))  # type: ignore[arg-type]
+    pipeline = (*PIPELINE, Check("broken", "test", Reason.WRONG_AUDIENCE, boom))  # type: ignore[arg-type]
     result = Verifier(reader, pipeline=pipeline).verify(texts[0])
     assert result.verdict is Verdict.INDETERMINATE
     assert result.checks[-1].status is Status.ERROR
+    assert result.reasons == ["CHECK_ERROR"]  # never the broken check's own failure code
 
 
 def test_the_summary_says_why_and_what_to_do(chain, reader, haikou_key) -> None:  # type: ignore[no-untyped-def]

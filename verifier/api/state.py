@@ -8,7 +8,7 @@ from typing import Any
 from node.accounts import DEMO_INSTITUTIONS
 from node.settings import Settings
 from verifier.apikeys import ApiKeyStore
-from verifier.chain import ChainReader
+from verifier.chain import RpcChainReader
 from verifier.pipeline import Verifier
 from verifier.quotas import DAY, MINUTE, Quotas
 from verifier.trace import TraceQueue
@@ -24,7 +24,7 @@ def demo_api_keys() -> dict[str, int]:
 @dataclass
 class ServiceState:
     settings: Settings
-    reader: ChainReader | None
+    reader: RpcChainReader | None
     api_keys: dict[str, int]
     queues: dict[int, TraceQueue] = field(default_factory=dict)
     verifiers: dict[int | None, Verifier] = field(default_factory=dict)
