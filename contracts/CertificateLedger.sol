@@ -59,7 +59,8 @@ contract CertificateLedger is ICertificateLedger {
     }
 
     /// @inheritdoc ICertificateLedger
-    function revocation(uint32 centre, bytes32 digest) external view returns (Revocation memory) {
+    function revocation(uint32 centre, bytes32 root, bytes32 digest) external view returns (Revocation memory) {
+        if (_batches[centre][root].centre == 0) revert CertificateLedgerUnknownRoot(root);
         return _revocations[centre][digest];
     }
 

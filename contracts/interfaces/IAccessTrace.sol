@@ -29,12 +29,19 @@ interface IAccessTrace {
     /// @notice The key records are sealed to from now on; `version` counts from 1.
     event TraceKeyChanged(uint16 indexed version, bytes32 publicKey);
 
+    /// @notice The caller is not the account of an active centre or institution.
     error AccessTraceNotRecorder(address caller);
+    /// @notice The caller is not the Consortium itself executing a proposal.
     error AccessTraceNotGovernance(address caller);
+    /// @notice The trace key is zero or the current one.
     error AccessTraceInvalidKey();
+    /// @notice `records` is not 80 bytes per purpose: `recordsLength` bytes, `expectedLength` expected.
     error AccessTraceLengthMismatch(uint256 recordsLength, uint256 expectedLength);
+    /// @notice Nothing to record.
     error AccessTraceEmptyBatch();
+    /// @notice More than `max` records in one transaction.
     error AccessTraceTooLarge(uint256 count, uint256 max);
+    /// @notice The purpose at `index` is None or not a {Purpose}.
     error AccessTraceInvalidPurpose(uint256 index);
 
     /// @notice Records a batch of sealed accesses in one transaction.

@@ -60,22 +60,39 @@ interface IBlacklist {
     event EntryListed(
         uint64 indexed id, bytes32 indexed subject, uint32 indexed centre, Reason reason, uint64 expiresAt, bytes32 caseHash
     );
+    /// @notice Entry `id` was lifted by centre `liftedBy` (0: by consortium governance) for the coded
+    /// `reason`; the free-text note stays off chain, `noteHash` is its hash.
     event EntryLifted(uint64 indexed id, uint32 indexed liftedBy, LiftReason reason, bytes32 noteHash);
+    /// @notice Entry `id` was marked under appeal by its listing centre.
     event EntryAppealed(uint64 indexed id);
+    /// @notice Entry `id` was confirmed after an appeal: listed again.
     event EntryConfirmed(uint64 indexed id);
+    /// @notice Governance changed the allowed listing durations to [`minDuration`, `maxDuration`] seconds.
     event DurationBoundsChanged(uint64 minDuration, uint64 maxDuration);
 
+    /// @notice The caller is not the operator account of an active centre.
     error BlacklistNotOperator(address caller);
+    /// @notice The caller is not the Consortium executing a proposal.
     error BlacklistNotGovernance(address caller);
+    /// @notice The subject reference is zero.
     error BlacklistInvalidSubject();
+    /// @notice The reason is None.
     error BlacklistInvalidReason();
+    /// @notice The lift reason is None.
     error BlacklistInvalidLiftReason();
+    /// @notice `expiresAt` is outside [`earliest`, `latest`] (now plus the duration bounds).
     error BlacklistInvalidExpiry(uint64 expiresAt, uint64 earliest, uint64 latest);
+    /// @notice The duration bounds are zero, inverted or longer than the contract allows.
     error BlacklistInvalidBounds(uint64 minDuration, uint64 maxDuration);
+    /// @notice No entry has id `id`.
     error BlacklistUnknownEntry(uint64 id);
+    /// @notice Entry `id` was listed by another centre than the caller's `centre`.
     error BlacklistNotListingCentre(uint64 id, uint32 centre);
+    /// @notice Entry `id` is lifted or expired.
     error BlacklistEntryNotActive(uint64 id);
+    /// @notice Entry `id` is not under appeal, so there is nothing to confirm.
     error BlacklistEntryNotUnderAppeal(uint64 id);
+    /// @notice Entry `id` is already under appeal.
     error BlacklistEntryAlreadyUnderAppeal(uint64 id);
     /// @notice A centre holds at most one active entry per subject: `activeId` is the one it holds.
     error BlacklistAlreadyListed(bytes32 subject, uint32 centre, uint64 activeId);

@@ -43,15 +43,24 @@ interface ICertificateLedger {
         uint64 readBlock;
     }
 
+    /// @notice Centre `centre` anchored the Merkle root `root` of a batch of `leafCount` certificates.
     event BatchAnchored(bytes32 indexed root, uint32 indexed centre, uint32 leafCount);
+    /// @notice Centre `centre` revoked the certificate `digest` of batch `root`, for `reason`.
     event CertificateRevoked(bytes32 indexed digest, bytes32 indexed root, uint32 indexed centre, RevocationReason reason);
 
+    /// @notice The caller is not the operator account of an active centre.
     error CertificateLedgerNotOperator(address caller);
+    /// @notice The root is zero or the batch has no certificate.
     error CertificateLedgerEmptyBatch(bytes32 root);
+    /// @notice `root` is already anchored by the caller's centre `centre`; a centre anchors a root once, ever.
     error CertificateLedgerRootAnchored(bytes32 root, uint32 centre);
+    /// @notice No batch is anchored under `root` (in the centre's namespace).
     error CertificateLedgerUnknownRoot(bytes32 root);
+    /// @notice The proof does not show `digest`'s leaf under `root`.
     error CertificateLedgerInvalidProof(bytes32 digest, bytes32 root);
+    /// @notice `digest` is already revoked by the caller's centre.
     error CertificateLedgerAlreadyRevoked(bytes32 digest);
+    /// @notice The revocation reason is None.
     error CertificateLedgerInvalidReason();
 
     /// @notice Anchors the Merkle root of one batch of certificates for the caller's centre.
@@ -72,8 +81,12 @@ interface ICertificateLedger {
     /// centre never anchored it.
     function batch(uint32 centre, bytes32 root) external view returns (Batch memory);
 
-    /// @notice The revocation of `digest` by `centre`; `revokedAt == 0` when it is not revoked.
-    function revocation(uint32 centre, bytes32 digest) external view returns (Revocation memory);
+    /// @notice The revocation of `digest` by `centre`, in the batch `centre` anchored under
+    /// `root`; `revokedAt == 0` when it is not revoked.
+    /// @dev Reverts with {CertificateLedgerUnknownRoot} when `centre` never anchored `root`: an
+    /// unknown root must never read as "not revoked". It does not prove that `digest` is in the
+    /// batch; {certificateStatus} with a proof checked off chain, or {revoke}, does.
+    function revocation(uint32 centre, bytes32 root, bytes32 digest) external view returns (Revocation memory);
 
     /// @notice The leaf a certificate digest takes in its batch's tree.
     function leafOf(bytes32 digest) external pure returns (bytes32);

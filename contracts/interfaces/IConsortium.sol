@@ -68,54 +68,96 @@ interface IConsortium {
         bytes data;
     }
 
+    /// @notice Centre `code` joined, with its admin and operator accounts.
     event CentreAdmitted(uint32 indexed code, string name, address admin, address operator);
+    /// @notice Centre `code` was suspended by governance; its accounts are inactive.
     event CentreSuspended(uint32 indexed code);
+    /// @notice Centre `code` was reinstated by governance; its accounts are active again.
     event CentreReinstated(uint32 indexed code);
+    /// @notice Centre `code`'s admin replaced its operator account.
     event CentreOperatorChanged(uint32 indexed code, address previousOperator, address newOperator);
+    /// @notice Institution `id` (a lender) was registered by governance, sponsored by centre `sponsor`.
     event InstitutionRegistered(uint32 indexed id, string name, address account, uint32 indexed sponsor);
+    /// @notice Institution `id` was suspended by governance; its account is inactive.
     event InstitutionSuspended(uint32 indexed id);
+    /// @notice Governance changed the number of approvals a proposal needs.
     event ThresholdChanged(uint16 previousThreshold, uint16 newThreshold);
+    /// @notice Centre `proposer` proposed calling `target` with `data`; open until `expiresAt`.
     event ProposalCreated(
         uint256 indexed proposalId, uint32 indexed proposer, address target, bytes data, uint64 expiresAt
     );
+    /// @notice Centre `centre` approved proposal `proposalId`, which now has `approvals` approvals.
     event ProposalApproved(uint256 indexed proposalId, uint32 indexed centre, uint16 approvals);
+    /// @notice Proposal `proposalId` was executed, by centre `executor`.
     event ProposalExecuted(uint256 indexed proposalId, uint32 indexed executor);
     /// @notice `by` is the proposing centre, or 0 when governance cancelled it.
     event ProposalCancelled(uint256 indexed proposalId, uint32 indexed by);
+    /// @notice Centre `centre` registered signing key `keyId`, valid from `validFrom`.
     event KeyRegistered(
         uint32 indexed centre, bytes8 indexed keyId, KeyAlgorithm algorithm, bytes publicKey, uint64 validFrom
     );
+    /// @notice Centre `centre` retired signing key `keyId`: valid until `validUntil` (exclusive).
     event KeyRetired(uint32 indexed centre, bytes8 indexed keyId, uint64 validUntil);
 
+    /// @notice The caller is not the Consortium itself executing a proposal.
     error ConsortiumNotGovernance(address caller);
+    /// @notice The caller is not the admin account of an active centre.
     error ConsortiumNotCentreAdmin(address caller);
+    /// @notice `code` is not a 6-digit administrative-division code.
     error ConsortiumInvalidCentreCode(uint32 code);
+    /// @notice Centre `code` is already a member (or was one).
     error ConsortiumCentreExists(uint32 code);
+    /// @notice No centre has code `code`.
     error ConsortiumUnknownCentre(uint32 code);
+    /// @notice Centre `code` is not an active member.
     error ConsortiumCentreNotActive(uint32 code);
+    /// @notice Centre `code` is not suspended, so it cannot be reinstated.
     error ConsortiumCentreNotSuspended(uint32 code);
+    /// @notice `account` already has a role in the consortium.
     error ConsortiumAccountInUse(address account);
+    /// @notice An account is the zero address.
     error ConsortiumZeroAccount();
+    /// @notice `id` is below 1,000,000, the range of centre codes.
     error ConsortiumInvalidInstitutionId(uint32 id);
+    /// @notice Institution `id` is already registered.
     error ConsortiumInstitutionExists(uint32 id);
+    /// @notice No institution has id `id`.
     error ConsortiumUnknownInstitution(uint32 id);
+    /// @notice Institution `id` is already suspended.
     error ConsortiumInstitutionNotActive(uint32 id);
+    /// @notice `threshold` is zero or more than the `activeMembers` (or would become so).
     error ConsortiumInvalidThreshold(uint16 threshold, uint16 activeMembers);
+    /// @notice No proposal has id `proposalId`.
     error ConsortiumUnknownProposal(uint256 proposalId);
+    /// @notice Proposal `proposalId` expired at `expiredAt`.
     error ConsortiumProposalExpired(uint256 proposalId, uint64 expiredAt);
+    /// @notice Proposal `proposalId` was already executed.
     error ConsortiumProposalAlreadyExecuted(uint256 proposalId);
+    /// @notice Centre `centre` already approved proposal `proposalId`.
     error ConsortiumProposalAlreadyApproved(uint256 proposalId, uint32 centre);
+    /// @notice Proposal `proposalId` has `approvals` approvals; it needs `threshold`.
     error ConsortiumProposalBelowThreshold(uint256 proposalId, uint16 approvals, uint16 threshold);
+    /// @notice The call proposal `proposalId` made reverted with `returnData`.
     error ConsortiumProposalFailed(uint256 proposalId, bytes returnData);
+    /// @notice Proposal `proposalId` was cancelled.
     error ConsortiumProposalCancelled(uint256 proposalId);
+    /// @notice Centre `centre` did not propose `proposalId`, so it cannot cancel it.
     error ConsortiumNotProposer(uint256 proposalId, uint32 centre);
+    /// @notice A proposal's `target` has no code.
     error ConsortiumTargetNotContract(address target);
+    /// @notice Key `keyId` is zero, or has no algorithm or no public key.
     error ConsortiumInvalidKey(bytes8 keyId);
+    /// @notice Key `keyId` is already registered (by any centre).
     error ConsortiumKeyExists(bytes8 keyId);
+    /// @notice `keyId` is not the key id derived from the public key (`derived`: its SHA-256's first 8 bytes).
     error ConsortiumKeyIdMismatch(bytes8 keyId, bytes8 derived);
+    /// @notice No key is registered under `keyId`.
     error ConsortiumUnknownKey(bytes8 keyId);
+    /// @notice Key `keyId` belongs to another centre than the caller's `centre`.
     error ConsortiumKeyNotOwned(bytes8 keyId, uint32 centre);
+    /// @notice Key `keyId` was already retired, valid until `validUntil`.
     error ConsortiumKeyAlreadyRetired(bytes8 keyId, uint64 validUntil);
+    /// @notice The founding members' lists are empty or of different lengths, or the proposal lifetime is zero.
     error ConsortiumInvalidGenesis();
 
     // --- governance (only through an executed proposal) ---

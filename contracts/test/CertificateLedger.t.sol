@@ -148,12 +148,12 @@ contract CertificateLedgerRevokeTest is LedgerBase {
         vm.prank(haikouOperator);
         ledger.revoke(ds[i], root, proof, reason);
 
-        ICertificateLedger.Revocation memory r = ledger.revocation(HAIKOU, ds[i]);
+        ICertificateLedger.Revocation memory r = ledger.revocation(HAIKOU, root, ds[i]);
         assertEq(r.revokedAt, block.timestamp);
         assertEq(uint256(r.reason), uint256(reason));
         // Its neighbours stay current.
         for (uint256 j = 0; j < ds.length; ++j) {
-            if (j != i) assertEq(ledger.revocation(HAIKOU, ds[j]).revokedAt, 0);
+            if (j != i) assertEq(ledger.revocation(HAIKOU, root, ds[j]).revokedAt, 0);
         }
     }
 
@@ -165,7 +165,7 @@ contract CertificateLedgerRevokeTest is LedgerBase {
             _revoke(haikouOperator, ds[i], root, MerkleTree.proof(ds, i), i);
         }
         for (uint256 i = 0; i < ds.length; ++i) {
-            assertTrue(ledger.revocation(HAIKOU, ds[i]).revokedAt != 0);
+            assertTrue(ledger.revocation(HAIKOU, root, ds[i]).revokedAt != 0);
         }
     }
 
@@ -177,7 +177,7 @@ contract CertificateLedgerRevokeTest is LedgerBase {
         vm.prank(haikouAdmin);
         consortium.setOperator(newOperator);
         _revoke(newOperator, ds[i], root, MerkleTree.proof(ds, i), 1);
-        assertTrue(ledger.revocation(HAIKOU, ds[i]).revokedAt != 0);
+        assertTrue(ledger.revocation(HAIKOU, root, ds[i]).revokedAt != 0);
     }
 
     function test_RevertWhen_RevokedTwice(uint256 seed, uint256 count, uint256 pick, uint256 reasonSeed) public {
@@ -319,6 +319,40 @@ contract CertificateLedgerRevokeTest is LedgerBase {
             abi.encodeWithSelector(ICertificateLedger.CertificateLedgerNotOperator.selector, danzhouOperator)
         );
         _revoke(danzhouOperator, ds[2], root, proof, 1);
+    }
+}
+
+contract CertificateLedgerRevocationTest is LedgerBase {
+    function test_Revocation_NotRevokedInAnAnchoredBatch(uint256 seed, uint256 count, uint256 pick) public {
+        (bytes32[] memory ds, bytes32 root, uint256 i) = _batch(seed, count, pick);
+        _anchor(sanyaOperator, root, ds.length);
+        ICertificateLedger.Revocation memory r = ledger.revocation(SANYA, root, ds[i]);
+        assertEq(r.revokedAt, 0);
+        assertEq(uint256(r.reason), uint256(ICertificateLedger.RevocationReason.None));
+    }
+
+    function test_Revocation_ReadForTheAnchoringCentre(uint256 seed, uint256 count, uint256 pick) public {
+        (bytes32[] memory ds, bytes32 root, uint256 i) = _batch(seed, count, pick);
+        _anchor(sanyaOperator, root, ds.length);
+        vm.prank(sanyaOperator);
+        ledger.revoke(ds[i], root, MerkleTree.proof(ds, i), ICertificateLedger.RevocationReason.KeyCompromised);
+        ICertificateLedger.Revocation memory r = ledger.revocation(SANYA, root, ds[i]);
+        assertEq(r.revokedAt, block.timestamp);
+        assertEq(uint256(r.reason), uint256(ICertificateLedger.RevocationReason.KeyCompromised));
+    }
+
+    /// @dev An unknown root is not "not revoked".
+    function test_RevertWhen_RootUnknown(bytes32 root, bytes32 digest) public {
+        vm.expectRevert(abi.encodeWithSelector(ICertificateLedger.CertificateLedgerUnknownRoot.selector, root));
+        ledger.revocation(HAIKOU, root, digest);
+    }
+
+    /// @dev Roots are namespaced: a root another centre anchored is unknown in this centre's.
+    function test_RevertWhen_RootAnchoredByAnotherCentre(uint256 seed, uint256 count, uint256 pick) public {
+        (bytes32[] memory ds, bytes32 root, uint256 i) = _batch(seed, count, pick);
+        _anchor(sanyaOperator, root, ds.length);
+        vm.expectRevert(abi.encodeWithSelector(ICertificateLedger.CertificateLedgerUnknownRoot.selector, root));
+        ledger.revocation(HAIKOU, root, ds[i]);
     }
 }
 
@@ -572,7 +606,8 @@ contract CertificateLedgerCrossCentreTest is LedgerBase {
         vm.prank(haikouOperator);
         ledger.revoke(ds[i], fakeRoot, new bytes32[](0), ICertificateLedger.RevocationReason.Other);
 
-        assertEq(ledger.revocation(SANYA, ds[i]).revokedAt, 0);
+        assertEq(ledger.revocation(SANYA, root, ds[i]).revokedAt, 0);
+        assertTrue(ledger.revocation(HAIKOU, fakeRoot, ds[i]).revokedAt != 0);
         assertFalse(ledger.certificateStatus(ds[i], root, SANYA, bytes8(0)).revoked);
         // Sanya still revokes its own certificate.
         _expectEmit(address(ledger));
