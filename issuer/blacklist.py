@@ -1,4 +1,4 @@
-"""Blacklist operations of a fund centre: list, lift, check and import (DESIGN.md §5).
+"""Blacklist operations of a fund centre: list, lift, check and import (docs/design.md §5).
 
 No ID number, name or other personal data goes on chain: an entry's subject is
 HMAC-SHA256(consortium key, normalised ID). The case file stays in the centre's storage; its

@@ -1,7 +1,7 @@
 """The documents a fund centre hands out for one certificate: a PDF and a PNG of the QR code.
 
-Both are rendered on demand from the stored HPF1 text (DESIGN §3: "the PDF carries the same
-string"), so a re-download is byte-identical:
+Both are rendered on demand from the stored HPF1 text (docs/design.md §3: the PDF carries the
+same text), so a re-download is byte-identical:
 
 * :func:`render_pdf` -- an A4 page in Chinese: title, issuing centre, certificate number, every
   field of the certificate in a table, the QR code of the whole HPF1 text (error level Q, drawn as
@@ -73,7 +73,7 @@ METADATA_KEY: Final = "HPF1"
 """Key of the document information dictionary holding the HPF1 text (read by verifier/inputs.py)."""
 ATTACHMENT_NAME: Final = "certificate.hpf1"
 QR_WIDTH_MM: Final = 46.0
-"""Printed width of the QR symbol (without its quiet zone); DESIGN §3 asks for at least 40 mm."""
+"""Printed width of the QR symbol (without its quiet zone); docs/design.md §3 asks for at least 40 mm."""
 
 _STATUS_ZH: Final = {"normal": "正常", "sealed": "封存", "closed": "销户"}
 _PRODUCER: Final = "hpf-trust issuer"

@@ -240,7 +240,7 @@ def mask_id(id_number: str, *, normalised: bool = False) -> str:
 
 def subject_ref(consortium_key: bytes, id_number: str, *, normalised: bool = False) -> bytes:
     """HMAC-SHA256(consortium key, normalised ID number): the 32-byte subject of blacklist entries
-    and certificates (DESIGN §5). Only member centres hold the key, so only they can compute it.
+    and certificates (docs/design.md §5). Only member centres hold the key, so only they can compute it.
     `normalised=True` skips normalising an ID that already is (bulk issuance, checked files)."""
     if len(consortium_key) != CONSORTIUM_KEY_LENGTH:
         raise ValueError(f"the consortium key is {CONSORTIUM_KEY_LENGTH} bytes, not {len(consortium_key)}")

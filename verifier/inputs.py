@@ -1,8 +1,8 @@
 """Turn what a loan officer hands us into HPF1 certificate strings.
 
-A certificate lives entirely in a QR code holding ``HPF1:`` followed by base45 characters (DESIGN §3).
-People bring it in many shapes; :func:`read_input` accepts all of the following, detected from the
-content (magic bytes), never from the file name:
+A certificate lives entirely in a QR code holding ``HPF1:`` followed by base45 characters
+(docs/design.md §3). People bring it in many shapes; :func:`read_input` accepts all of the
+following, detected from the content (magic bytes), never from the file name:
 
 * **Text** -- a ``str``, or ``bytes`` that decode as UTF-8 / UTF-16 with BOM, which after stripping
   surrounding whitespace starts with ``HPF1:``. It is returned as is (stripped; stripping is safe

@@ -278,7 +278,7 @@ def test_qr_is_level_q_at_least_40_mm_and_whole_text(hpf1: str) -> None:
     symbol = documents.qr_matrix(hpf1)
     reference = segno.make_qr(hpf1, error="q", boost_error=False)
     assert reference.error == "Q"
-    assert symbol.version == int(reference.version) <= 22  # DESIGN §3 budget
+    assert symbol.version == int(reference.version) <= 22  # docs/design.md §3 budget
     assert documents.QR_WIDTH_MM >= 40
 
 

@@ -47,7 +47,7 @@ from verifier.merkle import MAX_BATCH_SIZE, MAX_PROOF_DEPTH, MerkleTree, root_fr
 
 ROOT = Path(__file__).resolve().parents[2]
 VECTORS_DIR = ROOT / "docs" / "test-vectors"
-QR_MAX_VERSION = 22  # DESIGN §3: error correction Q, version ≤ 22
+QR_MAX_VERSION = 22  # docs/design.md §3: error correction Q, version ≤ 22
 
 
 def _load_script() -> ModuleType:
@@ -779,7 +779,7 @@ def test_mutated_compressed_bytes_never_crash(data: st.DataObject) -> None:
 
 
 def _realistic_signed() -> SignedCertificate:
-    """The certificate of DESIGN §3's budget: Chinese names (the longest of the test data),
+    """The certificate of docs/design.md §3's budget: Chinese names (the longest of the test data),
     audience set, a purpose."""
     return _sign(name="欧阳明华")
 
