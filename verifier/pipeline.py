@@ -338,7 +338,9 @@ def _audience(ctx: Context) -> CheckResult:
     return _ok(check, "证明指定本机构使用。", f"Meant for this institution ({audience}).")
 
 
-_ALGORITHMS = {KeyAlgorithm.EDDSA: "EdDSA", KeyAlgorithm.ES256: "ES256", KeyAlgorithm.SM2: "SM2"}
+_ALGORITHMS: dict[KeyAlgorithm, fmt.Algorithm] = {
+    KeyAlgorithm.EDDSA: "EdDSA", KeyAlgorithm.ES256: "ES256", KeyAlgorithm.SM2: "SM2"
+}
 
 DECODE = Check("decode", "format", Reason.MALFORMED, _decode)
 KEY_KNOWN = Check("key_known", "signature", Reason.UNKNOWN_KEY, _key_known, needs=(DECODED, CHAIN))

@@ -45,7 +45,7 @@ class Issued:
         public = fmt.public_key_bytes(self.key)
         self.kid = fmt.key_id_for(public)
         chain.register_key(centre, self.kid, public, at=chain.now - DAY)
-        certs = [certificate_at(chain.now - 3600, centre=centre, **overrides) for _ in range(3)]  # type: ignore[arg-type]
+        certs = [certificate_at(chain.now - 3600, centre=centre, **overrides) for _ in range(3)]
         signed = [fmt.sign(c, self.key, self.kid) for c in certs]
         self.tree = MerkleTree.build([fmt.certificate_digest(s) for s in signed])
         if anchor:
@@ -78,7 +78,7 @@ def test_decode_ok_then_every_check_ok(chain: FakeChain) -> None:
     assert [c.name for c in r.checks] == [c.name for c in PIPELINE]
     assert all(c.status is Status.OK for c in r.checks)
     assert r.certificate is not None and r.certificate["centre_name"] == "海口市住房公积金管理局"
-    assert r.chain == {"block": chain.block, "time": chain.now, "time_iso": r.chain["time_iso"]}  # type: ignore[index]
+    assert r.chain == {"block": chain.block, "time": chain.now, "time_iso": r.chain["time_iso"]}
 
 
 @pytest.mark.parametrize(
