@@ -348,7 +348,8 @@ SIGNATURE = Check("signature", "signature", Reason.BAD_SIGNATURE, _signature, ne
 PROOF = Check("inclusion_proof", "anchor", Reason.PROOF_INVALID, _proof, needs=(DECODED,))
 CHAIN_READ = Check("chain_read", "chain", Reason.CHAIN_UNAVAILABLE, _chain_read, needs=(DECODED, CHAIN))
 ANCHORED = Check("anchored", "anchor", Reason.NOT_ANCHORED, _anchored, needs=(DECODED, STATUS, ROOT))
-MEMBER = Check("issuer_member", "issuer", Reason.ISSUER_NOT_MEMBER, _member, needs=(DECODED, STATUS, ANCHORED_ROOT))
+MEMBER = Check("issuer_member", "issuer", Reason.ISSUER_NOT_MEMBER, _member,
+               needs=(DECODED, STATUS, ANCHORED_ROOT))
 KEY_AT_ANCHOR = Check("key_valid_at_anchor", "issuer", Reason.KEY_NOT_VALID_AT_ANCHOR, _key_at_anchor,
                       needs=(DECODED, KEY, STATUS, ANCHORED_ROOT))
 NOT_REVOKED = Check("not_revoked", "status", Reason.REVOKED, _not_revoked, needs=(DECODED, STATUS))
