@@ -1,4 +1,4 @@
-"""One current certificate per employee, purpose and institution (DESIGN.md §3).
+"""One current certificate per employee, purpose and institution (docs/design.md §3).
 
 Asked again while a current certificate for the same purpose and institution exists, the issuer
 offers that one when its figures are still the account's; when they changed, it issues a new

@@ -145,7 +145,7 @@ class IssuerSettings(HpfSettings):
 
     def validity_days_for(self, centre: int) -> dict[str, int]:
         """Days of validity per purpose for `centre`: "centre:purpose", else "centre", else
-        "purpose", else "default", else 90 (DESIGN §3)."""
+        "purpose", else "default", else 90 (docs/design.md §3)."""
         from verifier.format import PURPOSES  # noqa: PLC0415
 
         v = self.validity_days

@@ -11,23 +11,26 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+from verifier.reasons import Reason
+
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 #: Reason codes of the checks, in Chinese (the codes themselves are the public contract).
 REASON_ZH: dict[str, str] = {
-    "MALFORMED": "证明数据格式错误",
-    "UNSUPPORTED_VERSION": "证明版本不受支持",
-    "BAD_SIGNATURE": "电子签名无效",
-    "UNKNOWN_KEY": "签名密钥未登记",
-    "ISSUER_NOT_MEMBER": "出具机构不是联盟有效成员",
-    "KEY_NOT_VALID_AT_ANCHOR": "存证时签名密钥无效",
-    "PROOF_INVALID": "上链凭据无效",
-    "NOT_ANCHORED": "未在联盟链上存证",
-    "REVOKED": "已撤销",
-    "EXPIRED": "已过期",
-    "WRONG_AUDIENCE": "非贵机构使用",
-    "CHAIN_UNAVAILABLE": "区块链暂不可用",
-    "NODE_BEHIND": "区块链节点落后",
+    Reason.MALFORMED: "证明数据格式错误",
+    Reason.UNSUPPORTED_VERSION: "证明版本不受支持",
+    Reason.BAD_SIGNATURE: "电子签名无效",
+    Reason.UNKNOWN_KEY: "签名密钥未登记",
+    Reason.ISSUER_NOT_MEMBER: "出具机构不是联盟有效成员",
+    Reason.KEY_NOT_VALID_AT_ANCHOR: "存证时签名密钥无效",
+    Reason.PROOF_INVALID: "上链凭据无效",
+    Reason.NOT_ANCHORED: "未在联盟链上存证",
+    Reason.REVOKED: "已撤销",
+    Reason.EXPIRED: "已过期",
+    Reason.WRONG_AUDIENCE: "非贵机构使用",
+    Reason.CHAIN_UNAVAILABLE: "区块链暂不可用",
+    Reason.NODE_BEHIND: "区块链节点落后",
+    Reason.CHECK_ERROR: "核验过程出错",
 }
 #: The checks' names in Chinese, for the collapsed technical details.
 CHECK_ZH: dict[str, str] = {
@@ -123,17 +126,22 @@ def summary(verdict: str, checks: list[dict[str, Any]], certificate: dict[str, A
                        advice_en="Genuine, current, not revoked, holder not blacklisted: you may rely on it.")
         return out
     if verdict == "INDETERMINATE":
-        if _failed(checks, "UNSUPPORTED_VERSION"):
+        if _failed(checks, Reason.UNSUPPORTED_VERSION):
             out.update(tone="unknown", headline_zh="无法核验（证明版本较新）",
                        headline_en="Cannot verify (a newer certificate version)",
                        advice_zh="请更新核验系统后重试；在此之前请勿据此办理业务。",
                        advice_en="Update the verifier and try again; do not rely on it until then.")
-        elif _failed(checks, "NODE_BEHIND"):
+        elif _failed(checks, Reason.NODE_BEHIND):
             out.update(tone="unknown", headline_zh="无法核验（区块链节点落后）",
                        headline_en="Cannot verify (the chain node is behind)",
                        advice_zh="所读节点的最新区块过旧，可能漏掉撤销记录；请稍后重试或换用其他节点，在得到结论前请勿据此办理业务。",
                        advice_en="The node's newest block is too old and could hide a revocation; try again or read "
                                  "another node, and do not rely on the certificate until then.")
+        elif _failed(checks, Reason.CHECK_ERROR) and not _failed(checks, Reason.CHAIN_UNAVAILABLE):
+            out.update(tone="unknown", headline_zh="无法核验（核验过程出错）",
+                       headline_en="Cannot verify (a check failed to run)",
+                       advice_zh="请稍后重试；如仍出错请联系核验系统管理员。在得到结论前请勿据此办理业务。",
+                       advice_en="Try again; if it persists, tell the verifier's operator. Do not rely on it until then.")
         else:
             out.update(tone="unknown", headline_zh="无法核验（区块链暂不可用）",
                        headline_en="Cannot verify (the chain is unavailable)",
@@ -141,13 +149,13 @@ def summary(verdict: str, checks: list[dict[str, Any]], certificate: dict[str, A
                        advice_en="Try again shortly; do not rely on the certificate until then.")
         return out
     # INVALID: the first failed check says why.
-    if _failed(checks, "WRONG_AUDIENCE"):
+    if _failed(checks, Reason.WRONG_AUDIENCE):
         out.update(tone="bad", headline_zh="非贵机构使用", headline_en="Not issued for your institution",
                    advice_zh="请申请人为贵机构重新申请缴存证明。",
                    advice_en="Ask the applicant to request a certificate for your institution.")
         out.pop("issued_at_beijing", None)
         out.pop("valid_until_beijing", None)
-    elif _failed(checks, "REVOKED"):
+    elif _failed(checks, Reason.REVOKED):
         rev = revocation or {}
         code = rev.get("revocation_reason") or "other"
         when = f"于 {beijing(rev['revoked_at'])} " if rev.get("revoked_at") else ""
@@ -159,11 +167,11 @@ def summary(verdict: str, checks: list[dict[str, Any]], certificate: dict[str, A
                    revocation_reason_zh=REVOCATION_ZH.get(code, code))
         if rev.get("revoked_at"):
             out["revoked_at_beijing"] = beijing(rev["revoked_at"])
-    elif _failed(checks, "EXPIRED"):
+    elif _failed(checks, Reason.EXPIRED):
         until = f"（有效期至 {beijing(cert['valid_until'])}）" if cert.get("valid_until") else ""
         out.update(tone="bad", headline_zh=f"已过期{until}", headline_en="Expired",
                    advice_zh="请申请人重新申请缴存证明。", advice_en="Ask the applicant for a new certificate.")
-    elif _failed(checks, "MALFORMED") or _failed(checks, "UNSUPPORTED_VERSION"):
+    elif _failed(checks, Reason.MALFORMED) or _failed(checks, Reason.UNSUPPORTED_VERSION):
         out.update(tone="bad", headline_zh="不是有效的缴存证明（无法解析）",
                    headline_en="Not a readable deposit certificate",
                    advice_zh="请确认上传的是公积金中心出具的缴存证明。",
