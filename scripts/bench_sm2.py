@@ -43,7 +43,7 @@ from node.launcher import NodeConfig, free_port, running_node  # noqa: E402
 from node.settings import Settings  # noqa: E402
 from tests.verifier.issuing import admin, issue, make_certificate  # noqa: E402
 from verifier import format as fmt  # noqa: E402
-from verifier.chain import ChainReader, RpcClient  # noqa: E402
+from verifier.chain import RpcChainReader, RpcClient  # noqa: E402
 from verifier.pipeline import Verifier  # noqa: E402
 
 ED_CENTRE, SM2_CENTRE = 460100, 460400  # on the demo network 460400's keys are SM2
@@ -109,7 +109,7 @@ def bulk(ns: Settings, iset: IssuerSettings, centre: int, url: str, workers: int
 
 
 def verifications(c: Contracts, w3: Web3, rpc_url: str, seconds: float) -> list[tuple[str, str, str]]:
-    reader = ChainReader(RpcClient(rpc_url), ledger=c.ledger.address, consortium=c.consortium.address,
+    reader = RpcChainReader(RpcClient(rpc_url), ledger=c.ledger.address, consortium=c.consortium.address,
                          blacklist=c.blacklist.address)
     verifier = Verifier(reader)
     rows = []

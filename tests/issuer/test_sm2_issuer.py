@@ -31,7 +31,7 @@ from node.bindings import Contracts, Sender
 from node.settings import Settings
 from verifier import format as fmt
 from verifier import sm2
-from verifier.chain import ChainReader, RpcClient
+from verifier.chain import RpcChainReader, RpcClient
 from verifier.pipeline import Verifier
 
 from .network import Network, centre_with_accounts, local_network
@@ -77,7 +77,7 @@ def _id_number(net: Network, centre: int) -> str:
 
 def _verifier(net: Network) -> Verifier:
     c = net.contracts
-    return Verifier(ChainReader(RpcClient(net.settings.effective_rpc_url), ledger=c.ledger.address,
+    return Verifier(RpcChainReader(RpcClient(net.settings.effective_rpc_url), ledger=c.ledger.address,
                                 consortium=c.consortium.address, blacklist=c.blacklist.address))
 
 
