@@ -243,7 +243,7 @@ class BlacklistService:
 
     def lift(self, entry_id: int, reason: LiftReason, note_hash: bytes = bytes(32)) -> Any:
         """Lift an entry with a reason code; free text stays with the centre (`issuer.appeals`):
-        only its hash goes on chain (DESIGN §5; docs/privacy.md)."""
+        only its hash goes on chain (docs/design.md §5; docs/privacy.md)."""
         if not 1 <= entry_id <= MAX_ENTRY_ID:
             raise BadBlacklistInput(f"Entry id {entry_id} does not exist: entry ids run from 1 to {MAX_ENTRY_ID}.",
                                     message_zh=f"黑名单条目编号 {entry_id} 无效（应为 1 至 {MAX_ENTRY_ID}）。")
