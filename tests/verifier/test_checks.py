@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import re
+import time
 from dataclasses import replace
 
 import pytest
@@ -78,17 +79,23 @@ def test_decode_ok_then_every_check_ok(chain: FakeChain) -> None:
     assert [c.name for c in r.checks] == [c.name for c in PIPELINE]
     assert all(c.status is Status.OK for c in r.checks)
     assert r.certificate is not None and r.certificate["centre_name"] == "海口市住房公积金管理局"
-    assert r.chain == {"block": chain.block, "time": chain.now, "time_iso": r.chain["time_iso"]}
+    assert r.chain == {"node": chain.node, "block": chain.block, "time": chain.now, "time_iso": r.chain["time_iso"]}
 
 
 @pytest.mark.parametrize(
-    ("text", "reason"),
-    [("HPF1:NOT*BASE45!!", Reason.MALFORMED), ("HPF2:6BFOXN*TS0BI$ZD", Reason.UNSUPPORTED_VERSION)],
+    ("text", "reason", "status", "verdict"),
+    [
+        ("HPF1:NOT*BASE45!!", Reason.MALFORMED, Status.FAIL, Verdict.INVALID),
+        # A newer genuine certificate is never called fake: this verifier cannot tell.
+        ("HPF2:6BFOXN*TS0BI$ZD", Reason.UNSUPPORTED_VERSION, Status.UNKNOWN, Verdict.INDETERMINATE),
+    ],
 )
-def test_decode_failure_skips_everything_after_it(chain: FakeChain, text: str, reason: Reason) -> None:
+def test_decode_failure_skips_everything_after_it(
+    chain: FakeChain, text: str, reason: Reason, status: Status, verdict: Verdict
+) -> None:
     r = verify(chain, text)
-    assert r.verdict is Verdict.INVALID and r.reasons == [reason]
-    assert r.checks[0].status is Status.FAIL and r.checks[0].reason is reason
+    assert r.verdict is verdict and r.reasons == [reason]
+    assert r.checks[0].status is status and r.checks[0].reason is reason
     assert all(c.status is Status.SKIPPED and c.reason is None for c in r.checks[1:])
     assert chain.reads == []  # nothing read for an unreadable certificate
 
@@ -175,7 +182,7 @@ def test_chain_read_fills_status_and_typed_blacklist_entries_in_one_read(chain: 
     assert run_check(DECODE, ctx).status is Status.OK
     assert run_check(PROOF, ctx).status is Status.OK  # establishes the root the read asks about
     result = run_check(CHAIN_READ, ctx)
-    assert result.status is Status.OK and result.data == {"block": chain.block, "time": chain.now}
+    assert result.status is Status.OK and result.data == {"block": chain.block, "time": chain.now, "node": chain.node}
     assert ctx.status is not None and ctx.status.anchored
     assert ctx.blacklist_entries == [entry]
     r = verify(chain, issued.texts[0])
@@ -189,6 +196,28 @@ def test_chain_read_needs_a_decoded_certificate_and_a_chain(chain: FakeChain) ->
     ctx = Context(text="HPF1:x", reader=chain, institution=None)
     assert run_check(CHAIN_READ, ctx).status is Status.SKIPPED
     assert chain.reads == []
+
+
+def test_a_node_behind_is_node_behind_and_nothing_it_read_is_trusted(chain: FakeChain) -> None:
+    issued = Issued(chain)
+    chain.revoke(HAIKOU, issued.digests[0])
+    chain.now -= 600  # the head is ten minutes old: it could hide a revocation (here it does not)
+    r = verify(chain, issued.texts[0])
+    assert r.verdict is Verdict.INDETERMINATE and Reason.REVOKED not in r.reasons
+    checks = by_name(r.checks)
+    assert checks["chain_read"].status is Status.UNKNOWN and checks["chain_read"].reason is Reason.NODE_BEHIND
+    assert all(checks[n].status is Status.UNKNOWN for n in ("anchored", "not_revoked", "not_expired"))
+    assert r.chain is not None and r.chain["block"] == chain.block and "node behind" in r.chain["error"]
+    assert r.summary is not None and r.summary["headline_zh"] == "无法核验（区块链节点落后）"
+
+
+def test_a_key_unknown_to_a_node_behind_is_node_behind_not_unknown_key(chain: FakeChain) -> None:
+    issued = Issued(chain)
+    del chain.keys[issued.kid]
+    chain.now -= 600  # a lagging node may simply not know the key yet
+    r = verify(chain, issued.texts[0])
+    assert r.verdict is Verdict.INDETERMINATE and Reason.UNKNOWN_KEY not in r.reasons
+    assert by_name(r.checks)["key_known"].reason is Reason.NODE_BEHIND
 
 
 # 6. anchored
@@ -206,10 +235,12 @@ def test_unanchored_batch_is_not_anchored_and_issuer_checks_are_skipped(chain: F
 # 7. issuer_member
 
 
-def test_batch_anchored_by_another_centre_is_not_member(chain: FakeChain) -> None:
+def test_batch_anchored_by_another_centre_backs_nothing(chain: FakeChain) -> None:
+    # Roots are namespaced by the anchoring centre: Sanya's anchor is no anchor for Haikou.
     issued = Issued(chain, anchor_by=SANYA)
     r = verify(chain, issued.texts[0])
-    assert r.verdict is Verdict.INVALID and Reason.ISSUER_NOT_MEMBER in r.reasons
+    assert r.verdict is Verdict.INVALID and r.reasons == [Reason.NOT_ANCHORED]
+    assert by_name(r.checks)["issuer_member"].status is Status.SKIPPED
 
 
 def test_suspended_centre_is_not_member(chain: FakeChain) -> None:
@@ -247,6 +278,14 @@ def test_revoked_certificate_and_its_neighbour(chain: FakeChain) -> None:
 def test_expired_at_the_chains_time(chain: FakeChain) -> None:
     issued = Issued(chain)
     chain.now = issued.signed[0].certificate.valid_until + 1
+    assert verify(chain, issued.texts[0]).reasons == [Reason.EXPIRED]
+
+
+def test_expired_at_the_verifiers_clock_on_a_quiet_chain(chain: FakeChain) -> None:
+    chain.max_head_age = 900
+    issued = Issued(chain, valid_until=int(time.time()) - 10)
+    chain.now -= 300  # no block for five minutes, within the bound: the head's time is before valid_until
+    assert issued.signed[0].certificate.valid_until > chain.now
     assert verify(chain, issued.texts[0]).reasons == [Reason.EXPIRED]
 
 
