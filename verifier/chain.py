@@ -21,7 +21,8 @@ from node.bindings import BlacklistEntry, BlacklistReason, CertificateStatus, En
 from node.indexer import Indexer
 from node.rpc import ChainUnavailable, RpcClient
 
-__all__ = ["ChainReader", "ChainUnavailable", "PublicKey", "RpcChainReader", "RpcClient"]  # the RPC client lives in node.rpc
+# The RPC client lives in node.rpc; it is re-exported for the verifier's callers.
+__all__ = ["ChainReader", "ChainUnavailable", "PublicKey", "RpcChainReader", "RpcClient"]
 
 _STATUS_SELECTOR = keccak(text="certificateStatus(bytes32,bytes32,uint32,bytes8)")[:4]
 _KEY_SELECTOR = keccak(text="key(bytes8)")[:4]
