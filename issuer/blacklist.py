@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
 from issuer.csvfiles import read_csv_rows
@@ -26,12 +25,11 @@ from issuer.digests import DigestName, digest, digest_for_centre
 from issuer.errors import EXIT_USAGE, ConfigurationError, HpfIssuerError
 from issuer.ids import mask_id, normalise_id, subject_ref
 from issuer.quota import CheckQuota
-from node import accounts as demo
+from node import chain_accounts
 from node.bindings import AccessPurpose, BlacklistReason, Contracts, EntryStatus, LiftReason, Sender
 from node.deploy import DeploymentRecord, load_contracts
 from node.errors import ContractError
 from node.indexer import EntryRecord, Indexer
-from node.keystore import keystore_path, load_account, passphrase
 from node.sender import account_sender
 from node.settings import Settings
 
@@ -166,24 +164,11 @@ def entry_json(e: EntryRecord | Any, *, now: int) -> dict[str, Any]:
 
 def centre_account(settings: Settings, centre: int, role: str = "operator") -> LocalAccount:
     """The centre's `role` account ("operator": anchors, revokes, lists; "admin": registers
-    keys): HPF_OPERATOR_KEY / HPF_ADMIN_KEY, or the DEMO account on the local network."""
-    env = f"HPF_{role.upper()}_KEY"
-    key = getattr(settings, f"{role}_key")
-    if key is not None:
-        return Account.from_key(key.get_secret_value())
-    stored = keystore_path(settings, f"centre-{role}", centre)  # written by `hpf centre init`
-    if stored.exists():
-        return load_account(stored, passphrase(settings))
-    if settings.local:
-        try:
-            return demo.demo_account(getattr(demo.demo_centre(centre), f"{role}_index"))
-        except KeyError:
-            pass
-    what_zh = "操作员" if role == "operator" else "管理员"
-    raise ConfigurationError(
-        f"Centre {centre} needs its {role} account key in {env}.",
-        message_zh=f"中心 {centre} 需要在 {env} 中配置其{what_zh}账户密钥。",
-    )
+    keys), looked up by node/chain_accounts.py; a missing key is the issuer's ConfigurationError."""
+    try:
+        return chain_accounts.centre_account(settings, centre, role)
+    except chain_accounts.MissingAccountKey as exc:
+        raise ConfigurationError(str(exc), message_zh=exc.message_zh) from None
 
 
 def operator_account(settings: Settings, centre: int) -> LocalAccount:

@@ -19,17 +19,14 @@ import threading
 import time
 from pathlib import Path
 
-from eth_account import Account
-from eth_account.signers.local import LocalAccount
 from hexbytes import HexBytes
 from web3 import Web3
 
-from node import accounts as demo
 from node.bindings import AccessPurpose, AccessTraceBinding, ConsortiumBinding, Role, Sender
 from node.chain import connect
 from node.deploy import DeploymentRecord
 from node.errors import ConfigError
-from node.keystore import keystore_path, load_account, passphrase
+from node.chain_accounts import institution_account
 from node.log import get_logger
 from node.private_files import private_file
 from node.sender import account_sender
@@ -178,25 +175,6 @@ class TraceQueue:
                     pass
             except Exception as exc:  # the chain may be down; keep the records and retry later
                 log.warning("access trace flush failed; will retry", error=str(exc))
-
-
-def institution_account(settings: Settings, institution: int) -> LocalAccount:
-    """The account that records for `institution`: HPF_INSTITUTION_KEY, else the key file
-    `hpf lender init` wrote for it, else (local network) the DEMO key. Which institution an
-    account belongs to is the chain's to say: see `check_institution_account`."""
-    key = getattr(settings, "institution_key", None)
-    if key is not None:
-        return Account.from_key(key.get_secret_value())
-    stored = keystore_path(settings, "institution", institution)
-    if stored.exists():
-        return load_account(stored, passphrase(settings))
-    if settings.local:
-        for inst in demo.DEMO_INSTITUTIONS:
-            if inst.id == institution:
-                return demo.demo_account(inst.account_index)
-    raise ConfigError(
-        f"Recording verifications for institution {institution} needs its account key in HPF_INSTITUTION_KEY."
-    )
 
 
 class WrongInstitution(ConfigError):
