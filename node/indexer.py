@@ -31,6 +31,11 @@ from node.private_files import private_file
 
 log = get_logger("hpf.indexer")
 
+#: Bumped when a table changes: an index of another version is rebuilt from the chain.
+INDEX_VERSION = "2"  # 2: batches keyed by (centre, root), as the ledger namespaces them
+_TABLES = ("centres", "institutions", "keys", "batches", "revocations", "blacklist", "access_records",
+           "trace_keys", "proposals", "appeals")
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS centres (
@@ -44,8 +49,8 @@ CREATE TABLE IF NOT EXISTS keys (
     valid_from INTEGER NOT NULL, valid_until INTEGER);
 CREATE INDEX IF NOT EXISTS keys_centre ON keys (centre);
 CREATE TABLE IF NOT EXISTS batches (
-    root BLOB PRIMARY KEY, centre INTEGER NOT NULL, leaf_count INTEGER NOT NULL,
-    anchored_at INTEGER NOT NULL, block INTEGER NOT NULL, tx BLOB NOT NULL);
+    root BLOB NOT NULL, centre INTEGER NOT NULL, leaf_count INTEGER NOT NULL,
+    anchored_at INTEGER NOT NULL, block INTEGER NOT NULL, tx BLOB NOT NULL, PRIMARY KEY (centre, root));
 CREATE TABLE IF NOT EXISTS revocations (
     digest BLOB PRIMARY KEY, root BLOB NOT NULL, centre INTEGER NOT NULL, reason INTEGER NOT NULL,
     revoked_at INTEGER NOT NULL, block INTEGER NOT NULL);
@@ -142,18 +147,27 @@ class Indexer:
             private_file(self.db_path)  # who is listed, who checked whom: owner only
         self._local = threading.local()
         self._sync_lock = threading.Lock()
-        self._conn().executescript(SCHEMA)  # executescript commits on its own: keep it outside _tx
+        conn = self._conn()
+        conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        version = conn.execute("SELECT value FROM meta WHERE key='index_version'").fetchone()
+        if version is None or version[0] != INDEX_VERSION:
+            # An index of another layout (or none): rebuild it from the chain rather than mix layouts.
+            for table in (*_TABLES, "meta"):
+                conn.execute(f"DROP TABLE IF EXISTS {table}")  # noqa: S608 — fixed table names
+            conn.commit()
+        conn.executescript(SCHEMA)  # executescript commits on its own: keep it outside _tx
         with self._tx() as db:
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('index_version', ?)", (INDEX_VERSION,))
             stored = db.execute("SELECT value FROM meta WHERE key='consortium'").fetchone()
             if stored is None:
                 db.execute("INSERT INTO meta VALUES ('consortium', ?)", (self.addresses["Consortium"],))
             elif stored[0] != self.addresses["Consortium"]:
                 # Another deployment: start over rather than mix two chains' facts.
-                for table in ("centres", "institutions", "keys", "batches", "revocations", "blacklist", "access_records",
-                              "trace_keys", "proposals", "appeals"):
+                for table in _TABLES:
                     db.execute(f"DELETE FROM {table}")  # noqa: S608 — fixed table names
                 db.execute("DELETE FROM meta")
                 db.execute("INSERT INTO meta VALUES ('consortium', ?)", (self.addresses["Consortium"],))
+                db.execute("INSERT INTO meta VALUES ('index_version', ?)", (INDEX_VERSION,))
         self._events = self._event_table()
 
     # --- storage ---
@@ -299,9 +313,10 @@ class Indexer:
         rows = self._conn().execute("SELECT id, name, account, sponsor, active FROM institutions ORDER BY id")
         return [dict(zip(("id", "name", "account", "sponsor", "active"), r, strict=True)) for r in rows]
 
-    def batch(self, root: bytes) -> dict[str, Any] | None:
+    def batch(self, centre: int, root: bytes) -> dict[str, Any] | None:
+        """The batch `centre` anchored under `root` (roots are namespaced per centre on chain)."""
         r = self._conn().execute(
-            "SELECT centre, leaf_count, anchored_at, block FROM batches WHERE root=?", (root,)
+            "SELECT centre, leaf_count, anchored_at, block FROM batches WHERE centre=? AND root=?", (centre, root)
         ).fetchone()
         return dict(zip(("centre", "leaf_count", "anchored_at", "block"), r, strict=True)) if r else None
 
@@ -423,8 +438,7 @@ class Indexer:
         ]
 
     def count(self, table: str) -> int:
-        if table not in {"centres", "institutions", "keys", "batches", "revocations", "blacklist", "access_records",
-                         "proposals"}:
+        if table not in _TABLES:
             raise ValueError(table)
         return int(self._conn().execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # noqa: S608
 

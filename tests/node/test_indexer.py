@@ -81,7 +81,41 @@ def test_indexer_matches_chain_on_eth_tester(tester_w3: Web3, tester_contracts: 
     _agrees_with_chain(ix, tester_contracts, subjects)
     assert ix.count("batches") == 6
     root = keccak(b"none")
-    assert ix.batch(root) is None
+    assert ix.batch(460100, root) is None
+
+
+def test_one_root_anchored_by_two_centres_is_two_batches(tester_w3: Web3, tester_contracts: Contracts,
+                                                         tmp_path: Path) -> None:
+    """Roots are namespaced per centre on chain (a front-runner fills its own namespace); the index
+    keeps both, as the ledger does (before: one row per root, the second overwrote the first)."""
+    root = keccak(os.urandom(32))
+    for code, leaves in ((460100, 7), (460200, 3)):
+        op = Sender(tester_w3, demo.demo_account(demo.demo_centre(code).operator_index))
+        tester_contracts.ledger.anchor(op, root, leaves)
+    ix = Indexer(tester_w3, tester_contracts.addresses(), 0, tmp_path / "index.sqlite")
+    ix.sync()
+    assert ix.batch(460100, root)["leaf_count"] == 7  # type: ignore[index]
+    assert ix.batch(460200, root)["leaf_count"] == 3  # type: ignore[index]
+    assert ix.batch(460400, root) is None
+
+
+def test_an_index_of_an_older_layout_is_rebuilt(tester_w3: Web3, tester_contracts: Contracts, tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "index.sqlite"
+    _activity(tester_w3, tester_contracts, 2)
+    Indexer(tester_w3, tester_contracts.addresses(), 0, path).sync()
+    old = sqlite3.connect(path)  # as version 1 left it: batches keyed by root alone, no version
+    old.execute("DROP TABLE batches")
+    old.execute("CREATE TABLE batches (root BLOB PRIMARY KEY, centre INTEGER NOT NULL, leaf_count INTEGER NOT NULL, "
+                "anchored_at INTEGER NOT NULL, block INTEGER NOT NULL, tx BLOB NOT NULL)")
+    old.execute("DELETE FROM meta WHERE key='index_version'")
+    old.commit()
+    old.close()
+    ix = Indexer(tester_w3, tester_contracts.addresses(), 0, path)
+    assert ix.last_block() == -1 and ix.count("batches") == 0  # rebuilt: synced again from the start
+    ix.sync()
+    assert ix.count("batches") >= 2
 
 
 @pytest.mark.integration
