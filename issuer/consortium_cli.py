@@ -24,7 +24,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from issuer.cli import _Command
+from issuer.cli import _Command, _fail
 from issuer.errors import EXIT_USAGE, HpfIssuerError
 from node.errors import HpfNodeError
 
@@ -33,7 +33,6 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 out = Console()
-err = Console(stderr=True, soft_wrap=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
 Centre = Annotated[int, typer.Option("--centre", metavar="CODE", help="Your centre's code, e.g. 460100.")]
@@ -50,14 +49,6 @@ def _errors(json_out: bool = False) -> Iterator[None]:
         _fail(exc.message, exc.message_zh, exc.exit_code, json_out)
     except HpfNodeError as exc:
         _fail(str(exc), None, 1, json_out)
-
-
-def _fail(message: str, message_zh: str | None, code: int, json_out: bool) -> None:
-    if json_out:
-        print(json.dumps({"error": message, "error_zh": message_zh}, ensure_ascii=False))
-    else:
-        err.print(f"[bold red]error:[/] {message_zh + ' ' if message_zh else ''}{message}", highlight=False)
-    raise typer.Exit(code)
 
 
 @dataclass
