@@ -28,6 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from typer.core import TyperCommand
 
 from issuer.errors import EXIT_FAILURE, EXIT_USAGE, HpfIssuerError
+from verifier.labels import ACCOUNT_STATUS_ZH
 
 __all__ = ["EXIT_OK", "EXIT_REJECTED", "EXIT_USAGE", "app", "main"]
 
@@ -258,7 +259,7 @@ def accounts_command(
     if json_out:
         print(json.dumps({"centre": centre, "total": total, "accounts": rows}, ensure_ascii=False))
         return
-    status_zh = {"normal": "正常", "sealed": "封存", "closed": "销户"}
+    status_zh = ACCOUNT_STATUS_ZH
     table = Table(
         title=f"centre {centre}: {len(rows)} of {total} accounts",
         box=box.SIMPLE_HEAD,

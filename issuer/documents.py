@@ -47,6 +47,7 @@ from segno import encoder as _segno_encoder
 from issuer import document_text as words
 from issuer.fonts import CidFont, sans, serif_bold
 from verifier import format as fmt
+from verifier.labels import ACCOUNT_STATUS_ZH, format_fen, format_rate
 
 __all__ = [
     "ATTACHMENT_NAME",
@@ -75,25 +76,11 @@ ATTACHMENT_NAME: Final = "certificate.hpf1"
 QR_WIDTH_MM: Final = 46.0
 """Printed width of the QR symbol (without its quiet zone); docs/design.md §3 asks for at least 40 mm."""
 
-_STATUS_ZH: Final = {"normal": "正常", "sealed": "封存", "closed": "销户"}
 _PRODUCER: Final = "hpf-trust issuer"
 
 # ---------------------------------------------------------------------------------------------
 # Values as shown
 # ---------------------------------------------------------------------------------------------
-
-
-def format_fen(fen: int) -> str:
-    """Integer fen as yuan: 800000 -> "8,000.00 元"."""
-    sign = "-" if fen < 0 else ""
-    yuan, cents = divmod(abs(fen), 100)
-    return f"{sign}{yuan:,}.{cents:02d} 元"
-
-
-def format_rate(bp: int) -> str:
-    """Basis points as a percentage: 1200 -> "12%", 550 -> "5.5%", 1234 -> "12.34%"."""
-    whole, frac = divmod(bp, 100)
-    return f"{whole}%" if not frac else f"{whole}.{frac:02d}".rstrip("0") + "%"
 
 
 def format_time(unix: int) -> str:
@@ -574,7 +561,7 @@ def _rows(c: fmt.Certificate, extras: words.Extras) -> list[_Row]:
         _Row("wide", (("单位名称", c.employer_name),)),
         _Row("pair", (("单位账号", c.employer_account), ("个人账号", c.account_masked))),
         _Row(
-            "pair", (("账户状态", _STATUS_ZH[c.account_status]), ("开户日期", _format_date(c.account_opened)))
+            "pair", (("账户状态", ACCOUNT_STATUS_ZH[c.account_status]), ("开户日期", _format_date(c.account_opened)))
         ),
         _Row("section", title="缴存信息"),
         _Row("pair", (("缴存基数", format_fen(c.deposit_base)), ("月缴存额", format_fen(c.monthly_amount)))),

@@ -30,6 +30,7 @@ from typing import Any
 import cbor2
 
 from verifier import format as fmt
+from verifier.labels import ACCOUNT_STATUS_ZH, format_rate, yuan
 
 __all__ = [
     "CLAIMS_KEY",
@@ -105,11 +106,11 @@ class Claim:
         if self.field in ("monthly_amount", "deposit_base", "balance"):
             label = {"monthly_amount": "月缴存额", "deposit_base": "缴存基数", "balance": "账户余额"}[self.field]
             word = {">=": "不低于", "<=": "不高于", "==": "等于"}[self.op]
-            return f"{label}{word} {_yuan(v)} 元：{yes}"
+            return f"{label}{word} {yuan(v)} 元：{yes}"
         if self.field == "loan_outstanding":
             return f"{'有' if v else '无'}未结清公积金贷款：{yes}"
         if self.field == "account_status":
-            return f"账户状态为{_STATUS_ZH.get(str(v), str(v))}：{yes}"
+            return f"账户状态为{ACCOUNT_STATUS_ZH.get(str(v), str(v))}：{yes}"
         word = {">=": "不少于", "<=": "不多于", "==": "等于"}[self.op]
         return f"连续缴存月数{word} {v} 个月：{yes}"
 
@@ -119,12 +120,6 @@ class Claim:
                 "text_zh": self.text_zh()}
 
 
-_STATUS_ZH = {"normal": "正常", "sealed": "封存", "closed": "销户"}
-
-
-def _yuan(fen: int) -> str:
-    whole, cents = divmod(int(fen), 100)
-    return f"{whole:,}.{cents:02d}"
 
 
 def json_value(value: Any) -> Any:
@@ -428,11 +423,11 @@ _CLAIM_SUMMARY_ZH = {"monthly_amount": "月缴存额档位", "months_continuous"
 def value_zh(name: str, value: Any) -> str:
     """A disclosed field's value as the certificate prints it."""
     if name in ("deposit_base", "monthly_amount", "balance"):
-        return f"{_yuan(value)} 元"
+        return f"{yuan(value)} 元"
     if name in ("employee_rate_bp", "employer_rate_bp"):
-        return f"{value / 100:g}%"
+        return format_rate(value)
     if name == "account_status":
-        return _STATUS_ZH.get(str(value), str(value))
+        return ACCOUNT_STATUS_ZH.get(str(value), str(value))
     if name == "loan_outstanding":
         return "有未结清贷款" if value else "无未结清贷款"
     if name == "months_continuous":

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+from verifier.labels import ACCOUNT_STATUS_ZH
 from verifier.reasons import Reason
 
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
@@ -47,7 +48,6 @@ BLACKLIST_REASON_ZH: dict[str, str] = {
     "forged-materials": "伪造材料", "fraudulent-withdrawal": "骗提公积金", "loan-default": "贷款逾期6期以上",
     "fraudulent-loan": "骗取贷款", "other": "其他",
 }
-ACCOUNT_STATUS_ZH: dict[str, str] = {"normal": "正常", "sealed": "封存", "closed": "销户"}
 #: What a reader at the wrong institution may see of the certificate.
 WRONG_AUDIENCE_FIELDS = ("number", "centre_code", "centre_name")
 

@@ -19,10 +19,10 @@ from issuer.errors import HpfIssuerError
 from issuer.ids import mask_id
 from issuer.issuance import mask_account
 from node.bindings import AccessPurpose
+from verifier.labels import ACCOUNT_STATUS_ZH, yuan
 
 router = APIRouter(prefix="/v1", tags=["employee"], responses=ERROR_RESPONSES)
 
-STATUS_ZH = {"normal": "正常", "sealed": "封存", "closed": "销户"}
 ACCESS_PURPOSES = {
     int(AccessPurpose.CERTIFICATE_VERIFIED): ("certificate-verified", "核验证明"),
     int(AccessPurpose.BLACKLIST_CHECKED): ("blacklist-checked", "查询黑名单"),
@@ -45,12 +45,6 @@ class CertificateRequest(BaseModel):
     minimal: bool = Field(default=False, description="the purpose's minimal certificate (最小披露), docs/privacy.md")
 
 
-def yuan(fen: int) -> str:
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(fen), 100)
-    return f"{sign}{whole:,}.{cents:02d}"
-
-
 def account_summary(a: Account) -> dict[str, Any]:
     status = a.status.value if hasattr(a.status, "value") else str(a.status)
     return {
@@ -59,7 +53,7 @@ def account_summary(a: Account) -> dict[str, Any]:
         "employer_name": a.employer_name,
         "personal_account_masked": mask_account(a.personal_account),
         "status": status,
-        "status_zh": STATUS_ZH.get(status, status),
+        "status_zh": ACCOUNT_STATUS_ZH.get(status, status),
         "opened": a.opened.isoformat(),
         "balance": a.balance,
         "balance_yuan": yuan(a.balance),
