@@ -185,22 +185,7 @@ class LocalNode:
         self.cfg.state_file.unlink(missing_ok=True)
 
     def _terminate(self, pid: int, *, timeout: float = 15.0) -> None:
-        try:
-            os.kill(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            return
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                waited, _ = os.waitpid(pid, os.WNOHANG)
-                if waited == pid:
-                    return
-            except ChildProcessError:
-                pass
-            if not _pid_alive(pid):
-                return
-            time.sleep(0.05)
-        os.kill(pid, signal.SIGKILL)
+        stop_process(pid, signal.SIGTERM, timeout=timeout)
 
     def _check_port_free(self) -> None:
         with socket.socket() as s:
@@ -223,3 +208,27 @@ def running_node(cfg: NodeConfig, *, timeout: float = 30.0) -> Iterator[LocalNod
         yield node
     finally:
         node.stop()
+
+
+def stop_process(pid: int, sig: int = signal.SIGTERM, *, timeout: float = 15.0) -> None:
+    """Send `sig` to `pid` and wait until it is gone (reaped if it is our child); SIGKILL after
+    `timeout` seconds. Used by the local node and the local network's validators."""
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            waited, _ = os.waitpid(pid, os.WNOHANG)
+            if waited == pid:
+                return
+        except ChildProcessError:
+            pass
+        if not _pid_alive(pid):
+            return
+        time.sleep(0.05)
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass

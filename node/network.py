@@ -20,7 +20,7 @@ from typing import Any
 
 from node.errors import ConfigError, NodeStartError
 from node.geth import GethNode, check_geth, clique_genesis, geth_command, validator_account
-from node.launcher import _pid_alive, free_port, rpc_answers
+from node.launcher import _pid_alive, free_port, rpc_answers, stop_process
 from node.rpc import ChainUnavailable, RpcClient
 
 __all__ = ["DEFAULT_VALIDATORS", "NETWORK_CHAIN_ID", "LocalNetwork"]
@@ -341,25 +341,7 @@ class LocalNetwork:
 
     @staticmethod
     def _signal(pid: int, sig: int, *, timeout: float = 30.0) -> None:
-        try:
-            os.kill(pid, sig)
-        except ProcessLookupError:
-            return
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                waited, _ = os.waitpid(pid, os.WNOHANG)
-                if waited == pid:
-                    return
-            except ChildProcessError:
-                pass
-            if not _pid_alive(pid):
-                return
-            time.sleep(0.05)
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        stop_process(pid, sig, timeout=timeout)
 
     # --- status ---
 
