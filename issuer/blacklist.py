@@ -32,7 +32,6 @@ from node.errors import ContractError
 from node.indexer import EntryRecord, Indexer
 from node.sender import account_sender
 from node.settings import Settings
-
 from verifier.trace import TraceQueue
 
 YEAR = 365 * 24 * 3600
@@ -365,7 +364,7 @@ class BlacklistService:
                 f"{entries_csv} lacks the column(s) {', '.join(sorted(missing))} (need id_number, reason, years).",
                 message_zh=f"{entries_csv} 缺少列：{'、'.join(sorted(missing))}。",
             )
-        rows = [(i, dict(zip(header, r))) for i, r in enumerate(table[1:], start=2) if r]
+        rows = [(i, dict(zip(header, r, strict=False))) for i, r in enumerate(table[1:], start=2) if r]
         rejected: list[dict[str, Any]] = []
         valid: list[tuple[str, str, int, str]] = []
         seen: set[str] = set()

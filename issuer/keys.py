@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from cryptography.hazmat.primitives.asymmetric import ec
 from eth_account.signers.local import LocalAccount
 from sqlalchemy import Engine, select
 
@@ -51,7 +52,7 @@ __all__ = [
 _CHAIN_ALGORITHMS = {"EdDSA": ChainAlgorithm.EDDSA, "ES256": ChainAlgorithm.ES256, "SM2": ChainAlgorithm.SM2}
 
 
-class KeyError_(HpfIssuerError):
+class KeyError_(HpfIssuerError):  # noqa: N801 — public name; the underscore keeps the builtin unshadowed
     """The centre's signing key cannot be used or changed."""
 
 
@@ -75,7 +76,7 @@ class ActiveKey:
 
 def admin_account(settings: Settings, centre: int) -> LocalAccount:
     """The centre's admin account (registers keys): HPF_ADMIN_KEY, or the DEMO key locally."""
-    from issuer.blacklist import centre_account
+    from issuer.blacklist import centre_account  # noqa: PLC0415 — issuer.blacklist imports this module
 
     return centre_account(settings, centre, "admin")
 
@@ -90,8 +91,6 @@ def check_public_key(algorithm: fmt.Algorithm, public_key: bytes) -> bytes:
         if algorithm == "EdDSA" and len(public_key) == 32:
             return public_key
         if algorithm == "ES256" and len(public_key) == 65 and public_key[0] == 0x04:
-            from cryptography.hazmat.primitives.asymmetric import ec
-
             ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), public_key)
             return public_key
         raise ValueError(f"not a {algorithm} public key of the registered form")

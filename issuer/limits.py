@@ -167,7 +167,7 @@ class LoginThrottle:
         t = now or utcnow()
         counts: dict[str, int] = {}
         with session_scope(self.engine) as s:
-            for key, is_address in attempt.keys():
+            for key, is_address in attempt.keys():  # noqa: SIM118 — Attempt.keys() is a method, not a dict's
                 counts[key] = self._count(s, key, t, stale=t - timedelta(seconds=self._forget(is_address)))
         first = attempt.keys()[0][0]
         return max(0, self.policy.free_tries - counts[first])
@@ -192,7 +192,7 @@ class LoginThrottle:
     def succeeded(self, attempt: Attempt) -> None:
         """The account's (or the device's) failures are forgotten; the address's are not (an
         attacker could log into an account of their own to clear them)."""
-        keys = [k for k, is_address in attempt.keys() if not is_address]
+        keys = [k for k, is_address in attempt.keys() if not is_address]  # noqa: SIM118 — Attempt.keys()
         with session_scope(self.engine) as s:
             s.execute(delete(LoginFailure).where(LoginFailure.centre_code == self.centre, LoginFailure.key.in_(keys)))
 

@@ -20,7 +20,7 @@ from issuer.ids import normalise_id
 __all__ = ["DEMO_PASSWORD", "MIN_LENGTH", "check_password", "hash_password", "set_password", "set_passwords"]
 
 #: DEMO ONLY: the password of every demo employee on the local network.
-DEMO_PASSWORD = "demo-1234"
+DEMO_PASSWORD = "demo-1234"  # noqa: S105 — DEMO ONLY, local network
 MIN_LENGTH = 8
 
 _hasher = PasswordHasher()

@@ -58,7 +58,7 @@ def already_certified(
             continue
         try:
             signed = fmt.from_cose(bytes(cose))
-        except Exception:  # noqa: BLE001 — an unreadable record is not a certificate the holder has
+        except Exception:  # noqa: BLE001, S112 — an unreadable record is not a certificate the holder has
             continue
         if _same_content(signed.certificate, by_id[account_id], content_of):
             held.add(account_id)

@@ -16,7 +16,7 @@ from rich.console import Console
 
 from node import accounts as demo
 from node.chain import connect
-from node.deploy import Genesis, deploy, demo_admins, demo_genesis
+from node.deploy import Genesis, demo_admins, demo_genesis, deploy
 from node.errors import ConfigError, HpfNodeError
 from node.launcher import LocalNode, NodeConfig
 from node.settings import Settings, get_settings

@@ -1,4 +1,5 @@
-"""Compile the contracts with solc-js (`hpf deploy` and `make abi` only: see node/abi) through py-solc-x, caching artifacts by source hash.
+"""Compile the contracts with solc-js (`hpf deploy` and `make abi` only: see node/abi) through py-solc-x,
+caching artifacts by source hash.
 
 No native solc can be downloaded here, so py-solc-x is pointed at `solc/solc-cli.cjs`, a small
 Node script that speaks solc's `--version` / `--standard-json` protocol with the npm `solc`
@@ -42,8 +43,7 @@ def compiler_config() -> dict[str, Any]:
 
 def source_files() -> list[Path]:
     """The contracts the project deploys, without the Solidity tests."""
-    files = sorted(CONTRACTS_DIR.glob("*.sol")) + sorted((CONTRACTS_DIR / "interfaces").glob("*.sol"))
-    return files
+    return sorted(CONTRACTS_DIR.glob("*.sol")) + sorted((CONTRACTS_DIR / "interfaces").glob("*.sol"))
 
 
 def _oz_version() -> str:

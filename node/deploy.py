@@ -18,8 +18,8 @@ from eth_utils import keccak
 from web3 import Web3
 
 from node import accounts as demo
-from node.bindings import Contracts, Sender
 from node.abi import CONTRACT_NAMES, REGENERATE, stale_files
+from node.bindings import Contracts, Sender
 from node.compiler import compile_contracts, source_hash
 from node.errors import ConfigError, DeploymentMissing, TransactionFailed
 from node.log import get_logger

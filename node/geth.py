@@ -21,7 +21,7 @@ from eth_account.signers.local import LocalAccount
 from eth_keys import keys as eth_keys
 from eth_utils import keccak
 
-from node.accounts import DEMO_ACCOUNT_COUNT, DEMO_MNEMONIC, demo_account
+from node.accounts import DEMO_ACCOUNT_COUNT, demo_account
 from node.errors import NodeStartError
 
 __all__ = [
@@ -33,7 +33,7 @@ GETH_VERSION = "1.13.15"
 ROOT = Path(__file__).resolve().parent.parent
 BLOCK_PERIOD = 1
 GAS_LIMIT = 30_000_000
-PASSWORD = "hpf-demo-validator"  # DEMO: the validators' keystores guard nothing on a local network
+PASSWORD = "hpf-demo-validator"  # noqa: S105 — DEMO: the validators' keystores guard nothing on a local network
 _VALIDATOR_INDEX = 100  # validator i signs with the DEMO mnemonic's account 100 + i
 
 

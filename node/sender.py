@@ -27,8 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
+from eth_utils import keccak
 
-from node.bindings import decode_revert
+from node.bindings import Sender, decode_revert
 from node.errors import ContractError
 from node.rpc import ChainUnavailable, RpcClient
 
@@ -255,8 +256,6 @@ class _Slot:
             s._fees = None
             self.accepted = None
             raise
-        from eth_utils import keccak
-
         for r in raws:
             s._keep(keccak(r), r)
         self.accepted = self._nonce
@@ -280,6 +279,4 @@ def account_lock(home: Path, chain_id: int, address: str) -> NonceLock:
 def account_sender(w3: Any, account: LocalAccount, settings: Any) -> Any:
     """A web3 `node.bindings.Sender` for `account` that shares the account's lock and nonce with
     every other sender of it (this process's TxSender, other processes)."""
-    from node.bindings import Sender
-
     return Sender(w3, account, lock=account_lock(settings.home, settings.chain_id, account.address))

@@ -15,7 +15,7 @@ from node.errors import HpfNodeError
 from node.settings import get_settings
 from verifier.errors import HpfVerifierError
 from verifier.pipeline import Verifier
-from verifier.result import Status, VerificationResult, Verdict
+from verifier.result import Status, Verdict, VerificationResult
 
 EXIT_VALID, EXIT_INVALID, EXIT_INDETERMINATE, EXIT_USAGE = 0, 1, 2, 64
 _EXIT = {Verdict.VALID: EXIT_VALID, Verdict.INVALID: EXIT_INVALID, Verdict.INDETERMINATE: EXIT_INDETERMINATE}
@@ -76,7 +76,9 @@ def render(result: VerificationResult, console: Console = out) -> None:
 
 
 def verify_command(
-    input_: Annotated[str, typer.Argument(metavar="INPUT", help="A file (PNG/JPEG photo, PDF), '-' for stdin, or an HPF1: string.")],
+    input_: Annotated[
+        str, typer.Argument(metavar="INPUT", help="A file (PNG/JPEG photo, PDF), '-' for stdin, or an HPF1: string.")
+    ],
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object per certificate.")] = False,
     as_institution: Annotated[
         int | None, typer.Option("--as", help="Act for this registered institution id (audience check, access trace).")

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from verifier.labels import ACCOUNT_STATUS_ZH
 from verifier.reasons import Reason
 
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")

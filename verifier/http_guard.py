@@ -18,7 +18,7 @@ import json
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, Final, TypeVar
 
-__all__ = ["BodyLimit", "SecurityHeaders", "find_key", "PAGE_CSP", "SECURITY_HEADERS"]
+__all__ = ["PAGE_CSP", "SECURITY_HEADERS", "BodyLimit", "SecurityHeaders", "find_key"]
 
 Scope = dict[str, Any]
 Message = dict[str, Any]

@@ -41,7 +41,7 @@ from verifier.inputs import (
     scan_input,
 )
 
-__all__ = ["Sandbox", "SandboxBusy", "get_sandbox", "scan_untrusted", "read_untrusted"]
+__all__ = ["Sandbox", "SandboxBusy", "get_sandbox", "read_untrusted", "scan_untrusted"]
 
 WORKERS: Final = 2
 """Worker processes per service process (the machine has few cores; one bomb leaves one free)."""
@@ -78,8 +78,8 @@ _HEADER: Final = struct.Struct(">II")
 
 def _worker_main() -> None:
     memory_limit, cpu_limit, slow_budget = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
-    from verifier import inputs  # noqa: PLC0415
-    from verifier import pdf  # noqa: F401, PLC0415 -- imported before the memory limit applies
+    import verifier.pdf  # noqa: F401, PLC0415 -- imported before the memory limit applies
+    from verifier import inputs  # noqa: PLC0415 -- the worker's own imports, not the service's
 
     inputs._Found.slow_budget_s = slow_budget
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
@@ -102,7 +102,7 @@ def _worker_main() -> None:
             answer = {"unreadable": [exc.kind, exc.message, exc.message_zh, exc.filename, exc.ignored]}
         except MemoryError:
             answer = {"too_complex": True}
-        except Exception as exc:  # a decoder broke on a malformed file: that file is corrupt
+        except Exception as exc:  # noqa: BLE001 — a decoder broke on a malformed file: that file is corrupt
             answer = {"corrupt": f"{type(exc).__name__}: {exc}"}
         del data
         _answer(stdout, answer)
@@ -289,7 +289,7 @@ _SANDBOX_CREATE: Final = threading.Lock()  # held only while the pool is created
 
 def get_sandbox() -> Sandbox:
     """The process's pool, created on first use."""
-    global _SANDBOX
+    global _SANDBOX  # noqa: PLW0603 — one pool per process, created on first use
     if _SANDBOX is None:
         with _SANDBOX_CREATE:
             if _SANDBOX is None:

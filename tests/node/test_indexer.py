@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-
 import os
 import signal
 import subprocess
@@ -45,7 +44,8 @@ def _activity(w3: Web3, contracts: Contracts, rounds: int) -> list[bytes]:
         entry = contracts.blacklist.list(ops[code], subject, BlacklistReason.LOAN_DEFAULT, now + 4 * YEAR, keccak(subject))
         if i % 3 == 0:
             contracts.blacklist.lift(ops[code], entry, LiftReason.SETTLED)
-        contracts.trace.record(lender, [(subject, AccessPurpose.BLACKLIST_CHECKED), (keccak(bytes([i])), AccessPurpose.CERTIFICATE_VERIFIED)])
+        contracts.trace.record(lender, [(subject, AccessPurpose.BLACKLIST_CHECKED),
+                                        (keccak(bytes([i])), AccessPurpose.CERTIFICATE_VERIFIED)])
     return sorted(set(subjects))
 
 
