@@ -284,7 +284,7 @@ class BlacklistService:
         if self.quota is not None:
             self.quota.take(1)
         subject = subject_ref(self.key, number, normalised=True)
-        head = self.w3.eth.block_number
+        head: int = self.w3.eth.block_number
         now = self._chain_time()
         if direct:
             entries = [entry_json(e, now=now) for e in self.contracts.blacklist.active_entries_of(subject)]

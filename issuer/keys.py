@@ -126,7 +126,7 @@ def load_active_key(engine: Engine, centre: int, passphrase: bytes) -> ActiveKey
     row = _active_row(engine, centre)
     if row is None:
         return None
-    return ActiveKey(key_id=row.key_id, algorithm=row.algorithm.value,  # type: ignore[arg-type]
+    return ActiveKey(key_id=row.key_id, algorithm=row.algorithm.value,
                      private_key=_decrypt(row.encrypted_private_key, passphrase, row.key_id),
                      public_key=row.public_key)
 
@@ -201,7 +201,7 @@ def rotate(engine: Engine, centre: int, passphrase: bytes, contracts: Contracts,
     service that read the old key just before the switch has finished signing with it."""
     old = _active_row(engine, centre)
     if algorithm is None:
-        algorithm = old.algorithm.value if old is not None else "EdDSA"  # type: ignore[assignment]
+        algorithm = old.algorithm.value if old is not None else "EdDSA"
     assert algorithm is not None
     new_id = _new_key(engine, centre, passphrase, algorithm)
     _register(engine, contracts, admin, new_id)

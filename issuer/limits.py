@@ -29,9 +29,10 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, case, delete, literal, select, update
+from sqlalchemy import CursorResult, Engine, case, delete, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from issuer.db import KnownDevice, LoginFailure, session_scope
@@ -215,17 +216,16 @@ class LoginThrottle:
             return False
         oldest = utcnow() - timedelta(seconds=DEVICE_SECONDS)
         with session_scope(self.engine) as s:
-            found = s.execute(update(KnownDevice).where(
+            # an UPDATE through the session returns a CursorResult (SQLAlchemy types it as Result)
+            found = cast("CursorResult[Any]", s.execute(update(KnownDevice).where(
                 KnownDevice.token_hash == _token_hash(token), KnownDevice.centre_code == self.centre,
                 KnownDevice.account_id == account_id, KnownDevice.created_at > oldest,
-            ).values(last_used_at=utcnow()))
-            return bool(found.rowcount)  # type: ignore[attr-defined]
+            ).values(last_used_at=utcnow())))
+            return bool(found.rowcount)
 
 
 def insert_for(s: Session) -> Any:
     """INSERT … ON CONFLICT for the session's database (SQLite and PostgreSQL both have it)."""
     if s.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert  # noqa: PLC0415
-    else:
-        from sqlalchemy.dialects.sqlite import insert  # noqa: PLC0415
-    return insert
+        return postgresql.insert
+    return sqlite.insert

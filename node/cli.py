@@ -203,11 +203,12 @@ def deploy_command(
     missing = [i.id for i in genesis.institutions if result.registered.get(i.id) != to_checksum_address(i.account)]
     if missing:
         raise ConfigError(f"The genesis file names institutions {missing} that are not registered on chain as given.")
+    addresses = result.record.addresses()
     info = {
         "deployed": result.deployed,
         "chain_id": result.record.chain_id,
         "deployment_file": str(settings.deployment_file),
-        "contracts": result.record.addresses(),
+        "contracts": addresses,
         "proposals_executed": result.proposals_executed,
     }
     if json_out:
@@ -215,5 +216,5 @@ def deploy_command(
         return
     verb = "deployed" if result.deployed else "already deployed, unchanged"
     out.print(f"contracts {verb} on chain {info['chain_id']}; record: {info['deployment_file']}")
-    for name, address in info["contracts"].items():  # type: ignore[union-attr]
+    for name, address in addresses.items():
         out.print(f"  {name:<18} {address}")

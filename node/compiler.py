@@ -100,7 +100,7 @@ def _compile_uncached() -> dict[str, Any]:
     errors = [e for e in out.get("errors", []) if e.get("severity") == "error"]
     if errors:
         raise CompileError("The contracts do not compile: " + "; ".join(e["formattedMessage"] for e in errors))
-    return out  # type: ignore[no-any-return]
+    return out
 
 
 def cache_dir() -> Path:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -63,13 +63,15 @@ class Genesis:
     def from_file(cls, path: Path) -> Genesis:
         try:
             raw = json.loads(path.read_text())
-            return cls(
+            genesis = cls(
                 centres=tuple(GenesisCentre(**c) for c in raw["centres"]),
                 threshold=int(raw["threshold"]),
                 proposal_lifetime=int(raw.get("proposal_lifetime", demo.DEMO_PROPOSAL_LIFETIME)),
                 institutions=tuple(GenesisInstitution(**i) for i in raw.get("institutions", [])),
-                **({"trace_key": bytes.fromhex(str(raw["trace_key"]).removeprefix("0x"))} if "trace_key" in raw else {}),
             )
+            if "trace_key" in raw:
+                genesis = replace(genesis, trace_key=bytes.fromhex(str(raw["trace_key"]).removeprefix("0x")))
+            return genesis
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ConfigError(f"The genesis file {path} is not valid: {exc}.") from exc
 
@@ -166,14 +168,14 @@ def _deploy_one(w3: Web3, sender: Sender, name: str, *args: Any) -> DeployedCont
     artifact = compile_contracts()[name]
     factory = w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
     receipt = sender.send(factory.constructor(*args))
-    address = receipt["contractAddress"]  # type: ignore[index]
+    address = receipt["contractAddress"]
     if not address:
         raise TransactionFailed(f"Deploying {name} produced no contract address.")
-    log.info("contract deployed", contract=name, address=address, block=receipt["blockNumber"])  # type: ignore[index]
+    log.info("contract deployed", contract=name, address=address, block=receipt["blockNumber"])
     return DeployedContract(
         address=address,
-        block=int(receipt["blockNumber"]),  # type: ignore[index]
-        tx="0x" + bytes(receipt["transactionHash"]).hex(),  # type: ignore[index]
+        block=int(receipt["blockNumber"]),
+        tx="0x" + bytes(receipt["transactionHash"]).hex(),
         code_hash=_code_hash(w3, address),
     )
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,14 +72,14 @@ def enode_id(index: int) -> str:
     return eth_keys.PrivateKey(validator_nodekey(index)).public_key.to_bytes().hex()
 
 
-def clique_extra_data(signers: list[str]) -> str:
+def clique_extra_data(signers: Sequence[str]) -> str:
     """Clique genesis extraData: 32 vanity bytes, the signers' addresses in ascending order, 65
     zero bytes for the (absent) seal."""
     addrs = sorted(bytes.fromhex(a.removeprefix("0x")) for a in signers)
     return "0x" + (b"\x00" * 32 + b"".join(addrs) + b"\x00" * 65).hex()
 
 
-def clique_genesis(chain_id: int, signers: list[str], *, period: int = BLOCK_PERIOD) -> dict[str, object]:
+def clique_genesis(chain_id: int, signers: Sequence[str], *, period: int = BLOCK_PERIOD) -> dict[str, object]:
     """A Clique genesis: every fork up to London at block 0 (Clique has no merge, so Shanghai and
     later never activate), the DEMO accounts and the validators funded."""
     forks = ["homestead", "eip150", "eip155", "eip158", "byzantium", "constantinople", "petersburg",

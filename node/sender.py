@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
+from eth_account.types import TransactionDictType
+from eth_typing import HexStr
 from eth_utils import keccak
 
 from node.bindings import Sender, decode_revert
@@ -237,8 +239,8 @@ class _Slot:
             self._nonce = s._first_nonce()
         out = []
         for to, data, gas in items:
-            tx = {
-                "type": 2, "chainId": s.chain_id, "nonce": self._nonce, "to": to, "value": 0, "gas": gas,
+            tx: TransactionDictType = {
+                "type": 2, "chainId": s.chain_id, "nonce": self._nonce, "to": HexStr(to), "value": 0, "gas": gas,
                 "maxFeePerGas": max_fee, "maxPriorityFeePerGas": tip, "data": data,
             }  # fmt: skip
             self._nonce += 1

@@ -132,7 +132,8 @@ def _one_worker(sandbox: Any, data: bytes | str) -> Any:
 
 def _check_as(settings: Any, institution: int, json_out: bool) -> None:
     """`--as` must name the institution whose account this verifier records with (exit 64 if not)."""
-    from verifier.trace import WrongInstitution, check_institution_account, institution_account  # noqa: PLC0415
+    from node.chain_accounts import institution_account  # noqa: PLC0415
+    from verifier.trace import WrongInstitution, check_institution_account  # noqa: PLC0415
 
     try:
         from node.chain import connect  # noqa: PLC0415
