@@ -136,8 +136,9 @@ def _register(engine: Engine, contracts: Contracts, admin: Sender, row_id: int) 
     with session_scope(engine) as s:
         row = s.get(SigningKey, row_id)
         assert row is not None
-        key_id, public, algorithm = row.key_id, row.public_key, row.algorithm.value
-    check_public_key(algorithm, public)  # type: ignore[arg-type]
+        key_id, public = row.key_id, row.public_key
+        algorithm: fmt.Algorithm = row.algorithm.value
+    check_public_key(algorithm, public)
     info = None
     try:
         info = contracts.consortium.key(key_id)
@@ -206,7 +207,9 @@ def rotate(engine: Engine, centre: int, passphrase: bytes, contracts: Contracts,
     new_id = _new_key(engine, centre, passphrase, algorithm)
     _register(engine, contracts, admin, new_id)
     with session_scope(engine) as s:
-        new_key_id = s.get(SigningKey, new_id).key_id  # type: ignore[union-attr]
+        new_row = s.get(SigningKey, new_id)
+        assert new_row is not None  # _new_key committed it
+        new_key_id = new_row.key_id
     if old is None:
         return None, new_key_id
     # Issuers re-read which key is active every second (issuance._KEY_CHECK): after the grace,

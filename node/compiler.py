@@ -38,7 +38,8 @@ class Artifact:
 
 
 def compiler_config() -> dict[str, Any]:
-    return json.loads((CONTRACTS_DIR / "compiler.json").read_text())  # type: ignore[no-any-return]
+    config: dict[str, Any] = json.loads((CONTRACTS_DIR / "compiler.json").read_text())
+    return config
 
 
 def source_files() -> list[Path]:

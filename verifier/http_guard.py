@@ -57,12 +57,12 @@ def find_key(presented: str | None, keys: Mapping[str, V] | Iterable[str]) -> V 
     if not presented:
         return None
     wanted = _digest(presented)
-    found: Any = None
-    items = keys.items() if isinstance(keys, Mapping) else ((k, k) for k in keys)
+    found: V | str | None = None
+    items: Iterable[tuple[str, V | str]] = keys.items() if isinstance(keys, Mapping) else ((k, k) for k in keys)
     for key, value in items:
         if hmac.compare_digest(wanted, _digest(key)):
             found = value
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 # --------------------------------------------------------------------------------------------------
