@@ -147,7 +147,7 @@ def _genesis_admins(settings: Settings, genesis: Genesis) -> dict[int, Any]:
     """The founding centres' admin accounts available here (their `hpf centre init` key files,
     or HPF_ADMIN_KEY for the centre it belongs to): registering the genesis institutions takes
     `threshold` of them. Fewer is an error, never a silent skip."""
-    from node.keystore import keystore_path, load_account, passphrase  # noqa: PLC0415
+    from node.keystore import keystore_path, load_account, passphrase
 
     found: dict[int, Any] = {}
     admin_key = getattr(settings, "admin_key", None)

@@ -152,7 +152,7 @@ def config(
     block_period: Annotated[int, typer.Option("--block-period", help="Seconds.")] = 2,
 ) -> None:
     """Write a Hyperledger Besu QBFT genesis and per-validator configuration (docs/network.md)."""
-    from node.besu import BesuConfigError, write_qbft_config  # noqa: PLC0415 — rlp and Besu only for this command
+    from node.besu import BesuConfigError, write_qbft_config
 
     if engine != "besu-qbft":
         err.print(f"error: engine {engine!r} is not supported; use besu-qbft.")

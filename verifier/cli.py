@@ -94,7 +94,7 @@ def verify_command(
     the blacklist is withheld. Images and PDFs are read in a sandboxed worker process (memory, CPU
     and time limits).
     """
-    from verifier.sandbox import Sandbox, read_untrusted  # noqa: PLC0415 — keeps `hpf --help` fast
+    from verifier.sandbox import Sandbox, read_untrusted  # keeps `hpf --help` fast
 
     settings = get_settings()
     try:
@@ -104,7 +104,7 @@ def verify_command(
         _usage_error(str(exc), getattr(exc, "message_zh", None), json_out)
         return
     try:
-        from verifier.service_setup import chain_reader  # noqa: PLC0415
+        from verifier.service_setup import chain_reader
 
         reader = chain_reader(settings)
     except HpfNodeError as exc:
@@ -132,12 +132,12 @@ def _one_worker(sandbox: Any, data: bytes | str) -> Any:
 
 def _check_as(settings: Any, institution: int, json_out: bool) -> None:
     """`--as` must name the institution whose account this verifier records with (exit 64 if not)."""
-    from node.chain_accounts import institution_account  # noqa: PLC0415
-    from verifier.trace import WrongInstitution, check_institution_account  # noqa: PLC0415
+    from node.chain_accounts import institution_account
+    from verifier.trace import WrongInstitution, check_institution_account
 
     try:
-        from node.chain import connect  # noqa: PLC0415
-        from node.deploy import DeploymentRecord  # noqa: PLC0415
+        from node.chain import connect
+        from node.deploy import DeploymentRecord
 
         account = institution_account(settings, institution)
         consortium = DeploymentRecord.load(settings.deployment_file).addresses()["Consortium"]
@@ -150,7 +150,7 @@ def _check_as(settings: Any, institution: int, json_out: bool) -> None:
 
 def _trace(settings: Any, institution: int, results: list[VerificationResult]) -> None:
     try:
-        from verifier.trace import record_verifications  # noqa: PLC0415
+        from verifier.trace import record_verifications
 
         record_verifications(settings, institution, [r for r in results if r.digest])
     except (HpfNodeError, HpfVerifierError) as exc:
@@ -173,7 +173,7 @@ def serve(
 ) -> None:
     """Serve the verifier API (/v1/verify, /v1/verify/batch, /v1/blacklist/{subject}, /healthz,
     /docs) and the loan officers' web page at /."""
-    import uvicorn  # noqa: PLC0415
+    import uvicorn
 
     settings = get_settings()
     uvicorn.run(
