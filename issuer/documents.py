@@ -36,7 +36,7 @@ import threading
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from functools import lru_cache
 from typing import Any, Final, TypeAlias
 
@@ -47,7 +47,15 @@ from segno import encoder as _segno_encoder
 from issuer import document_text as words
 from issuer.fonts import CidFont, sans, serif_bold
 from verifier import format as fmt
-from verifier.labels import ACCOUNT_STATUS_ZH, format_fen, format_rate
+from verifier.labels import (
+    ACCOUNT_STATUS_ZH,
+    BEIJING,
+    format_date,
+    format_fen,
+    format_month,
+    format_rate,
+    format_time,
+)
 
 __all__ = [
     "ATTACHMENT_NAME",
@@ -68,8 +76,6 @@ __all__ = [
 Signer: TypeAlias = tuple[Any, Any, Sequence[Any]]
 """(X.509 certificate, private key, CA chain) as `cryptography` objects, from issuer/pki.py."""
 
-BEIJING: Final = timezone(timedelta(hours=8), "CST")
-"""China Standard Time (no daylight saving since 1991): how dates are shown."""
 METADATA_KEY: Final = "HPF1"
 """Key of the document information dictionary holding the HPF1 text (read by verifier/inputs.py)."""
 ATTACHMENT_NAME: Final = "certificate.hpf1"
@@ -77,25 +83,6 @@ QR_WIDTH_MM: Final = 46.0
 """Printed width of the QR symbol (without its quiet zone); docs/design.md §3 asks for at least 40 mm."""
 
 _PRODUCER: Final = "hpf-trust issuer"
-
-# ---------------------------------------------------------------------------------------------
-# Values as shown
-# ---------------------------------------------------------------------------------------------
-
-
-def format_time(unix: int) -> str:
-    """Unix seconds as Beijing time: "2026年05月17日 14:40:00"."""
-    t = datetime.fromtimestamp(unix, BEIJING)
-    return f"{t.year}年{t.month:02d}月{t.day:02d}日 {t:%H:%M:%S}"
-
-
-def _format_date(iso: str) -> str:
-    return f"{iso[:4]}年{iso[5:7]}月{iso[8:10]}日"
-
-
-def _format_month(iso: str) -> str:
-    return f"{iso[:4]}年{iso[5:7]}月"
-
 
 # ---------------------------------------------------------------------------------------------
 # QR code
@@ -561,7 +548,7 @@ def _rows(c: fmt.Certificate, extras: words.Extras) -> list[_Row]:
         _Row("wide", (("单位名称", c.employer_name),)),
         _Row("pair", (("单位账号", c.employer_account), ("个人账号", c.account_masked))),
         _Row(
-            "pair", (("账户状态", ACCOUNT_STATUS_ZH[c.account_status]), ("开户日期", _format_date(c.account_opened)))
+            "pair", (("账户状态", ACCOUNT_STATUS_ZH[c.account_status]), ("开户日期", format_date(c.account_opened)))
         ),
         _Row("section", title="缴存信息"),
         _Row("pair", (("缴存基数", format_fen(c.deposit_base)), ("月缴存额", format_fen(c.monthly_amount)))),
@@ -574,7 +561,7 @@ def _rows(c: fmt.Certificate, extras: words.Extras) -> list[_Row]:
         ),
         _Row(
             "pair",
-            (("首次缴存年月", _format_month(c.first_month)), ("最近缴存年月", _format_month(c.last_month))),
+            (("首次缴存年月", format_month(c.first_month)), ("最近缴存年月", format_month(c.last_month))),
         ),
         _Row("pair", (("连续缴存月数", f"{c.months_continuous} 个月"), ("账户余额", format_fen(c.balance)))),
         _Row(
