@@ -99,6 +99,16 @@ def pyhanko_classes() -> tuple[type, type]:
     from pyhanko.pdf_utils.metadata.info import update_info_dict
     from pyhanko.sign import signers
 
+    # Two private hooks of pyHanko are overridden here, on purpose: pyHanko (checked up to 0.38) has
+    # no public way to make an incremental update deterministic. IncrementalPdfFileWriter.__init__
+    # takes the second half of the new /ID from os.urandom(16) in the classmethod `_handle_id`, and
+    # write() calls `_update_meta`, which sets the metadata's last_modified to "now" (the clock, in
+    # the machine's time zone) and writes it as /ModDate. Neither the writer's constructor,
+    # DocumentMetadata nor PdfSignatureMetadata accepts a value for either, and the trailer and the
+    # Info dictionary are inside the signed byte range, so they cannot be fixed afterwards. Without
+    # the overrides the same certificate would give different bytes on every download.
+    # tests/issuer/test_pdf_signer.py::test_pyhanko_hooks_we_override_still_exist_and_run fails if
+    # pyHanko renames these hooks, changes their signatures or stops calling them.
     class Writer(IncrementalPdfFileWriter):
         """The second /ID half derives from the first (pyHanko draws it at random), and /ModDate
         is the signing time (pyHanko writes the clock's)."""
