@@ -22,6 +22,7 @@ from issuer import documents, pki
 from issuer.documents import canvas as page_canvas
 from issuer.documents import png as qr_png
 from verifier import format as fmt
+from verifier import labels
 from verifier.code import code_of_text
 from verifier.errors import MalformedCertificate
 from verifier.inputs import read_input, scan_input
@@ -145,6 +146,8 @@ def test_money_rates_and_times_are_formatted_exactly() -> None:
     assert documents.format_rate(1234) == "12.34%"
     assert documents.format_rate(5) == "0.05%"
     assert documents.format_time(ISSUED_AT) == "2026年05月17日 14:40:00"
+    assert documents.format_time is labels.format_time  # one definition, shared with the verifier
+    assert labels.format_date("2015-03-01") == "2015年03月01日" and labels.format_month("2026-04") == "2026年04月"
 
 
 # ---------------------------------------------------------------------------------------------
