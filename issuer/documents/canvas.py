@@ -103,9 +103,8 @@ class Canvas:
             ops.append(f"{rgb(color)} RG 2 Tr {real(size * 0.018)} w")
         else:
             ops.append("0 Tr")
-        ops.append(
-            f"{real(a)} {real(b)} {real(c)} {real(d)} {real(x)} {real(y)} Tm <{self._encode(use, text)}> Tj ET"
-        )
+        matrix_ops = f"{real(a)} {real(b)} {real(c)} {real(d)} {real(x)} {real(y)} Tm"
+        ops.append(f"{matrix_ops} <{self._encode(use, text)}> Tj ET")
         self.ops.append(" ".join(ops))
 
     def text_centred(self, cx: float, y: float, text: str, *, size: float, **kw: Any) -> None:

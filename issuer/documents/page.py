@@ -64,7 +64,8 @@ def _rows(c: fmt.Certificate | MinimalCertificate, extras: words.Extras) -> list
         Row("wide", (("单位名称", c.employer_name),)),
         Row("pair", (("单位账号", c.employer_account), ("个人账号", c.account_masked))),
         Row(
-            "pair", (("账户状态", ACCOUNT_STATUS_ZH[c.account_status]), ("开户日期", format_date(c.account_opened)))
+            "pair",
+            (("账户状态", ACCOUNT_STATUS_ZH[c.account_status]), ("开户日期", format_date(c.account_opened))),
         ),
         Row("section", title="缴存信息"),
         Row("pair", (("缴存基数", format_fen(c.deposit_base)), ("月缴存额", format_fen(c.monthly_amount)))),
@@ -222,8 +223,13 @@ def draw_page(
     canvas.qr(symbol, x_pt(_MARGIN), y_pt(band), x_pt(QR_WIDTH_MM))
     canvas.text_centred(x_pt(_MARGIN + QR_WIDTH_MM / 2), y_pt(band + QR_WIDTH_MM + 5.5), c.number, size=8)
     if extras.code:
-        canvas.text_centred(x_pt(_MARGIN + QR_WIDTH_MM / 2), y_pt(band + QR_WIDTH_MM + 9.5), f"核验码 {extras.code}",
-                            size=8, bold=True)
+        canvas.text_centred(
+            x_pt(_MARGIN + QR_WIDTH_MM / 2),
+            y_pt(band + QR_WIDTH_MM + 9.5),
+            f"核验码 {extras.code}",
+            size=8,
+            bold=True,
+        )
     seal_cx = right - 22.0
     notes_x = _MARGIN + QR_WIDTH_MM + 7.0
     notes_w = x_pt(seal_cx - 24.0 - notes_x)

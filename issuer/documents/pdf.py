@@ -113,8 +113,14 @@ def _unsigned_pdf(
     return pdf.write(root=catalog, info=info, file_id=file_id)
 
 
-def render_pdf(hpf1_text: str, *, centre_name: str, signer: Signer | None = None, verify_url: str | None = None,
-               audience_name: str | None = None) -> bytes:
+def render_pdf(
+    hpf1_text: str,
+    *,
+    centre_name: str,
+    signer: Signer | None = None,
+    verify_url: str | None = None,
+    audience_name: str | None = None,
+) -> bytes:
     """The certificate as an A4 PDF in Chinese, signed (PAdES B-B) when `signer` is given.
 
     `hpf1_text` is the stored "HPF1:" text; it is decoded (not verified) to lay out its fields and

@@ -49,7 +49,9 @@ def render_qr_png(hpf1_text: str, number: str, *, holder: str | None = None, cen
     raw += light_rows
     qr = Image.frombytes("L", (modules, modules), raw).resize((side, side), Image.Resampling.NEAREST)
     code = words.code_of(text)
-    lines = words.png_caption(number, code=code, holder=holder, centre_name=centre_name, verify_url=verify_url)
+    lines = words.png_caption(
+        number, code=code, holder=holder, centre_name=centre_name, verify_url=verify_url
+    )
     caption_size = max(28, side // 28)
     draw = ImageDraw.Draw(Image.new("L", (1, 1)))
     longest = max(lines, key=lambda line: draw.textlength(line, font=_png_font(caption_size)))
