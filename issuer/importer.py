@@ -47,6 +47,7 @@ from typing import Any, cast
 from sqlalchemy import Table, delete, select, update
 from sqlalchemy.orm import Session
 
+from issuer.accounts import STORED_FIELDS, AccountRecord, account_columns
 from issuer.db.models import Account, AccountStatus, DepositMonth, utcnow
 from issuer.db.months import month_index, month_of, month_text, summarise_indexes
 from issuer.errors import ImportFileError, InvalidIdNumber
@@ -171,29 +172,16 @@ class RejectedRow:
 
 
 @dataclass(frozen=True, kw_only=True)
-class AccountRow:
-    """One valid row, in the units of the database."""
+class AccountRow(AccountRecord):
+    """One valid row: its line in the file, the account's record and its deposit months."""
 
     row: int
-    id_number: str
-    name: str
-    employer_name: str
-    employer_account: str
-    personal_account: str
-    status: AccountStatus
-    opened: date
-    deposit_base: int
-    employee_rate_bp: int
-    employer_rate_bp: int
-    monthly_amount: int
-    balance: int
-    loan_outstanding: bool
     months: tuple[str, ...]
 
     def account_values(self) -> dict[str, Any]:
-        """The account's columns, with the summary of its months (stored beside them so that
-        bulk issuance reads no month rows)."""
-        values = {k: getattr(self, k) for k in _STORED_FIELDS}
+        """The account's columns (`STORED_FIELDS`): the record with the summary of its months
+        (stored beside them so that bulk issuance reads no month rows)."""
+        values = self.record_values()
         # The months are validated 'YYYY-MM': their index without re-parsing them.
         summary = summarise_indexes(int(m[:4]) * 12 + int(m[5:7]) - 1 for m in self.months)
         values.update(
@@ -203,25 +191,6 @@ class AccountRow:
             months_continuous=summary.months_continuous if summary else 0,
         )
         return values
-
-
-# The account's columns as the file gives them, then those derived from its months.
-_STORED_FIELDS: tuple[str, ...] = (
-    "id_number",
-    "name",
-    "employer_name",
-    "employer_account",
-    "personal_account",
-    "status",
-    "opened",
-    "deposit_base",
-    "employee_rate_bp",
-    "employer_rate_bp",
-    "monthly_amount",
-    "balance",
-    "loan_outstanding",
-)
-_ACCOUNT_FIELDS: tuple[str, ...] = (*_STORED_FIELDS, "first_month", "last_month", "months_paid", "months_continuous")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -663,7 +632,7 @@ def import_accounts(
     existing = {
         a.id_number: a
         for a in session.execute(
-            select(Account.id, *(getattr(Account, k) for k in _ACCOUNT_FIELDS)).where(
+            select(Account.id, *account_columns(STORED_FIELDS)).where(
                 Account.centre_code == centre
             )
         )
