@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from verifier.labels import format_rate, yuan
+
 __all__ = ["format_percent", "format_yuan", "parse_percent", "parse_yuan"]
 
 _YUAN_RE = re.compile(r"([0-9]{1,12})(?:\.([0-9]{1,2}))?")
@@ -28,7 +30,9 @@ def format_yuan(fen: int) -> str:
     """800050 fen → '8000.50'."""
     if fen < 0:
         raise ValueError("amounts are not negative")
-    return f"{fen // 100}.{fen % 100:02d}"
+    # Not verifier.labels.format_fen: that is the display form ('8,000.50 元'), whose separators
+    # and unit parse_yuan refuses. The same yuan, without them.
+    return yuan(fen).replace(",", "")
 
 
 def parse_percent(text: str) -> int:
@@ -40,6 +44,5 @@ def parse_percent(text: str) -> int:
 
 
 def format_percent(bp: int) -> str:
-    """1200 → '12', 750 → '7.5'."""
-    whole, frac = divmod(bp, 100)
-    return str(whole) if frac == 0 else f"{whole}.{frac:02d}".rstrip("0")
+    """1200 → '12', 750 → '7.5': verifier.labels.format_rate without its '%'."""
+    return format_rate(bp).removesuffix("%")
