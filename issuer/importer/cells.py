@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
+from typing import TypeVar
 
 from issuer.db.months import month_index
 from issuer.importer.report import RejectedRow
@@ -15,6 +17,7 @@ MAX_RATE_BP = 1200  # national rule: at most 12% each for employee and employer
 _MAX_TEXT = 64
 _ACCOUNT_RE = re.compile(r"[0-9A-Za-z-]{1,32}")
 _FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+_T = TypeVar("_T")
 
 
 class RowCells:
@@ -34,6 +37,16 @@ class RowCells:
         if required and not value:
             self.reject(column, f"{column} is empty.", f"{column} 为空。")
         return value
+
+    def choice(self, column: str, choices: Mapping[str, _T], en: str, zh: str) -> _T | None:
+        """What the cell names in `choices` (case-insensitive); None, rejected, if it names none."""
+        value = self.text(column)
+        if not value:
+            return None
+        chosen = choices.get(value.lower())
+        if chosen is None:
+            self.reject(column, en, zh)
+        return chosen
 
     def label(self, column: str) -> str | None:
         value = self.text(column)

@@ -81,16 +81,12 @@ def parse_row(row: RowCells, today: date) -> AccountRow | None:
     employer_account = row.account_number("employer_account")
     personal_account = row.account_number("personal_account")
 
-    status = None
-    raw_status = row.text("status")
-    if raw_status:
-        status = _STATUSES.get(raw_status.lower())
-        if status is None:
-            row.reject(
-                "status",
-                "status must be normal, sealed or closed.",
-                "status 应为 normal（正常）、sealed（封存）或 closed（销户）。",
-            )
+    status = row.choice(
+        "status",
+        _STATUSES,
+        "status must be normal, sealed or closed.",
+        "status 应为 normal（正常）、sealed（封存）或 closed（销户）。",
+    )
 
     opened = None
     raw_opened = row.text("opened")
@@ -135,16 +131,12 @@ def parse_row(row: RowCells, today: date) -> AccountRow | None:
                 "相差超过2元。",
             )
 
-    loan = None
-    raw_loan = row.text("loan_outstanding")
-    if raw_loan:
-        loan = _BOOLEANS.get(raw_loan.lower())
-        if loan is None:
-            row.reject(
-                "loan_outstanding",
-                "loan_outstanding must be true or false.",
-                "loan_outstanding 应为 true 或 false。",
-            )
+    loan = row.choice(
+        "loan_outstanding",
+        _BOOLEANS,
+        "loan_outstanding must be true or false.",
+        "loan_outstanding 应为 true 或 false。",
+    )
     if status is AccountStatus.CLOSED:
         if balance:
             row.reject("balance", "A closed account must have a zero balance.", "已销户账户的余额必须为零。")
