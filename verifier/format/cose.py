@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, TypeGuard
 
 import cbor2
 from cryptography.exceptions import InvalidSignature
@@ -108,7 +108,7 @@ def key_id_for(public_key: bytes) -> bytes:
     return hashlib.sha256(public_key).digest()[:_KEY_ID_LENGTH]
 
 
-def _is_p256(private_key: object) -> bool:
+def _is_p256(private_key: object) -> TypeGuard[ec.EllipticCurvePrivateKey]:
     return isinstance(private_key, ec.EllipticCurvePrivateKey) and isinstance(private_key.curve, ec.SECP256R1)
 
 
@@ -238,8 +238,7 @@ def from_cose(cose: bytes) -> SignedCertificate:
     if len(cose) > MAX_DECOMPRESSED_BYTES:
         _malformed(f"The certificate data is more than {MAX_DECOMPRESSED_BYTES} bytes.")
     # 4. COSE_Sign1: [protected bstr, unprotected map, payload bstr, signature bstr], tag 18 optional.
-    if cose.startswith(_COSE_SIGN1_TAG):
-        cose = cose[len(_COSE_SIGN1_TAG) :]
+    cose = cose.removeprefix(_COSE_SIGN1_TAG)
     message = _cbor_loads(cose, "COSE_Sign1 structure")
     if not (isinstance(message, list) and len(message) == 4):
         _malformed("The certificate data is not a COSE_Sign1 structure (an array of 4).")

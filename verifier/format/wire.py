@@ -155,7 +155,7 @@ class _NoTags(dict[int, Callable[..., Any]]):
     def __getitem__(self, key: int) -> Callable[..., Any]:
         return _reject_tag
 
-    def get(self, key: int, default: Any = None) -> Callable[..., Any]:  # type: ignore[override]
+    def get(self, key: int, default: Any = None) -> Callable[..., Any]:
         return _reject_tag
 
 
@@ -173,7 +173,7 @@ def _cbor_loads(data: bytes, what: str) -> Any:
             allow_indefinite=False,
             allow_duplicate_keys=False,
         ).decode()
-    except Exception as exc:  # noqa: BLE001 - hostile input; cbor2 raises more than CBORDecodeError
+    except Exception as exc:  # hostile input; cbor2 raises more than CBORDecodeError
         raise MalformedCertificate(f"The {what} is not valid CBOR.") from exc
     if stream.tell() != len(data):
         _malformed(f"The {what} has bytes after its CBOR data.")

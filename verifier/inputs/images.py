@@ -7,7 +7,7 @@ import io
 import time
 from collections.abc import Iterator
 from struct import error as struct_error  # raised by some truncated headers in Pillow's plugins
-from typing import Final
+from typing import Final, cast
 
 import zxingcpp
 from PIL import Image, ImageFilter, ImageOps
@@ -23,7 +23,7 @@ from verifier.inputs.messages import UnreadableInput, _error
 from verifier.inputs.results import InputScan, Source, _finish, _Found
 from verifier.inputs.sniffing import _PIL_FORMATS
 
-_QR: Final = zxingcpp.BarcodeFormat.QRCode
+_QR: Final = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
 _Box = tuple[int, int, int, int]  # left, top, right, bottom
 
 
@@ -80,7 +80,7 @@ def _to_gray(im: Image.Image) -> Image.Image:
     if mode.startswith("I;16") or mode in ("I", "F"):
         if mode.startswith("I;16"):
             im = im.convert("I")
-        _, high = im.getextrema()
+        high = cast(float, im.getextrema()[1])  # one band: (low, high)
         scale = 255.0 / high if high and high > 255 else 1.0  # 16-bit data, or 8-bit data in 'I'
         return im.point(lambda v: v * scale).convert("L")
     try:
@@ -118,7 +118,7 @@ def _scan_gray(
         else:
             box = _bbox(bc.position)
             failed.append(box)
-            if bc.error.type == zxingcpp.ErrorType.Checksum:
+            if bc.error is not None and bc.error.type == zxingcpp.ErrorType.Checksum:
                 strong.append(box)
     if decoded and not strong:
         return True  # the fast path: one call into zxing

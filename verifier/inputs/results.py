@@ -74,7 +74,7 @@ def _finish(
             kind=kind,
             ignored=len(found.ignored),
             undecodable=found.undecodable,
-            **extra,  # type: ignore[arg-type]
+            **extra,
         )
     what = "PDF" if kind == "pdf" else "image"
     if found.ignored:
