@@ -7,7 +7,7 @@ same text), so a re-download is byte-identical:
   certificate number, every field of the certificate in a table, the QR code of the whole HPF1 text
   (qr.py: error level Q, drawn as vector rectangles, 46 mm wide), how to verify, and a drawn red
   round seal. The Noto CJK font is embedded as a subset (pdf_fonts.py, issuer/fonts.py). The HPF1
-  text is also embedded, so a verifier finds it without rendering the page (verifier/inputs.py): in
+  text is also embedded, so a verifier finds it without rendering the page (verifier/inputs/pdf.py): in
   the document information dictionary under the key ``/HPF1`` and as the attached file
   ``certificate.hpf1``. With a signer ``(certificate, private key, chain)`` (issuer/pki.py) the
   PDF is signed, PAdES B-B (signing.py, pyHanko, no timestamp: offline), so a PDF reader shows

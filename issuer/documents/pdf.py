@@ -1,6 +1,6 @@
 """The certificate as an A4 PDF: the page (page.py) with its fonts, the HPF1 text embedded twice --
 in the document information dictionary under ``/HPF1`` and as the attached file
-``certificate.hpf1`` -- so that a verifier finds it without rendering the page (verifier/inputs.py),
+``certificate.hpf1`` -- so that a verifier finds it without rendering the page (verifier/inputs/pdf.py),
 and, with a signer, the centre's PAdES signature (signing.py)."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from verifier.labels import BEIJING
 __all__ = ["ATTACHMENT_NAME", "METADATA_KEY", "preload", "render_pdf"]
 
 METADATA_KEY: Final = "HPF1"
-"""Key of the document information dictionary holding the HPF1 text (read by verifier/inputs.py)."""
+"""Key of the document information dictionary holding the HPF1 text (read by verifier/inputs/pdf.py)."""
 ATTACHMENT_NAME: Final = "certificate.hpf1"
 _PRODUCER: Final = "hpf-trust issuer"
 
