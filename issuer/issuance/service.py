@@ -22,20 +22,20 @@ batches in the same transaction, and anchors the previous chunk while it signs t
 from __future__ import annotations
 
 import multiprocessing
-import os
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from typing import Any, NamedTuple
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from issuer.anchoring import ANCHOR_GAS, Anchorer
+from issuer.current import finish_supersessions
 from issuer.db import (
     Account,
     AccountStatus,
@@ -46,12 +46,22 @@ from issuer.db import (
     SigningKey,
     session_scope,
 )
-from issuer.current import finish_supersessions
 from issuer.db.models import utcnow
-from issuer.db.months import DepositSummary
 from issuer.db.numbers import number_year, parse_certificate_number, reserve_certificate_numbers
-from issuer.errors import EXIT_USAGE, HpfIssuerError
-from issuer.ids import mask_id, normalise_id, subject_ref
+from issuer.ids import normalise_id, subject_ref
+from issuer.issuance.content import (
+    DEFAULT_VALIDITY_DAYS,
+    AccountFacts,
+    account_summary,
+    certificate_content,
+    check_purpose,
+)
+from issuer.issuance.content import FACT_COLUMNS as _FACT_COLUMNS
+from issuer.issuance.content import nothing_to_certify as _nothing_to_certify
+from issuer.issuance.errors import BadRequest, IssuanceError, NotFound
+from issuer.issuance.reading import IssuedCertificate
+from issuer.issuance.reading import batch_digests as _batch_digests
+from issuer.issuance.reading import issued_certificate as _issued
 from issuer.keys import ActiveKey, load_active_key
 from issuer.reconcile import Reconciler
 from node.bindings import RevocationReason
@@ -61,18 +71,9 @@ from node.rpc import ChainUnavailable
 from verifier import format as fmt
 from verifier.merkle import MAX_BATCH_SIZE, MerkleTree
 
-__all__ = [
-    "DEFAULT_VALIDITY_DAYS",
-    "IssuanceError",
-    "IssuedCertificate",
-    "Issuer",
-    "NotFound",
-    "REVOCATION_REASONS",
-    "certificate_content",
-]
+__all__ = ["REVOCATION_REASONS", "Issuer", "open_issuer"]
 
 log = get_logger("hpf.issuer")
-DEFAULT_VALIDITY_DAYS = 90
 _BULK_CHUNK = 16 * MAX_BATCH_SIZE
 _NUMBER_BLOCK = 16  # certificate numbers a service reserves at a time
 _KEY_CHECK = 1.0  # seconds between reads of which key is active (rotation waits longer: see keys.py)
@@ -88,222 +89,6 @@ REVOCATION_REASONS: dict[str, RevocationReason] = {
 }
 
 
-class IssuanceError(HpfIssuerError):
-    """A certificate cannot be issued or revoked as asked; nothing was written."""
-
-
-class BadRequest(IssuanceError):
-    exit_code = EXIT_USAGE
-
-
-class NotFound(IssuanceError):
-    exit_code = EXIT_USAGE
-
-
-@dataclass(frozen=True, kw_only=True)
-class IssuedCertificate:
-    """A certificate as the issuer stores it. `text` (the HPF1 string with its proof) is set only
-    once the certificate is anchored; before that it must not be handed out."""
-
-    id: int
-    number: str
-    centre: int
-    account_id: int
-    purpose: str
-    audience: int | None
-    issued_at: datetime
-    valid_until: datetime
-    status: CertificateStatus
-    digest: bytes | None
-    text: str | None
-    root: bytes | None = None
-    anchored_at: datetime | None = None
-    anchored_block: int | None = None
-    revoked_at: datetime | None = None
-    revocation_reason: str | None = None
-
-    @property
-    def ready(self) -> bool:
-        return self.text is not None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "number": self.number,
-            "centre": self.centre,
-            "purpose": self.purpose,
-            "purpose_zh": fmt.PURPOSES[self.purpose][1] if self.purpose in fmt.PURPOSES else self.purpose,
-            "audience": self.audience,
-            "issued_at": self.issued_at.isoformat(),
-            "valid_until": self.valid_until.isoformat(),
-            "status": self.status.value,
-            "digest": self.digest.hex() if self.digest else None,
-            "root": self.root.hex() if self.root else None,
-            "anchored_at": self.anchored_at.isoformat() if self.anchored_at else None,
-            "anchored_block": self.anchored_block,
-            "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
-            "revocation_reason": self.revocation_reason,
-            "text": self.text,
-        }
-
-
-def certificate_text(cose: bytes, digests: Sequence[bytes], leaf_index: int) -> str:
-    """The HPF1 text of a stored certificate: its COSE_Sign1 with the proof through its batch
-    (the batch's certificate digests in leaf order). Deterministic."""
-    tree = MerkleTree.build(list(digests))
-    return fmt.encode(fmt.with_proof(fmt.from_cose(cose), tree.root, tree.proof(leaf_index)))
-
-
-def _batch_digests(s: Session, batch_id: int) -> list[bytes]:
-    return list(s.scalars(select(Certificate.digest).where(Certificate.batch_id == batch_id)
-                          .order_by(Certificate.leaf_index)))
-
-
-_DIGESTS_MAX = 4096
-
-
-def _issued(s: Session, c: Certificate, digests: dict[int, list[bytes]] | None = None) -> IssuedCertificate:
-    batch = c.batch
-    text = None
-    if c.status in (CertificateStatus.ANCHORED, CertificateStatus.REVOKED) and batch is not None:
-        cache = digests if digests is not None else {}
-        if batch.id not in cache:
-            if len(cache) > _DIGESTS_MAX:
-                cache.clear()
-            cache[batch.id] = _batch_digests(s, batch.id)
-        assert c.cose is not None and c.leaf_index is not None
-        text = certificate_text(c.cose, cache[batch.id], c.leaf_index)
-    return IssuedCertificate(
-        id=c.id,
-        number=c.number,
-        centre=c.centre_code,
-        account_id=c.account_id,
-        purpose=c.purpose,
-        audience=c.audience,
-        issued_at=c.issued_at,
-        valid_until=c.valid_until,
-        status=c.status,
-        digest=c.digest,
-        text=text,
-        root=batch.root if batch is not None else None,
-        anchored_at=batch.anchored_at if batch is not None else None,
-        anchored_block=batch.anchored_block if batch is not None else None,
-        revoked_at=c.revoked_at,
-        revocation_reason=c.revocation_reason,
-    )
-
-
-# ---------------------------------------------------------------------------------------------
-# Content
-# ---------------------------------------------------------------------------------------------
-
-
-def mask_account(account: str) -> str:
-    """The personal account number as certificates show it: the middle third masked."""
-    if len(account) <= 4:
-        return "*" * len(account)
-    keep = min(4, len(account) // 3)
-    return account[:keep] + "*" * (len(account) - 2 * keep) + account[-keep:]
-
-
-def certificate_content(
-    account: Account | AccountFacts,
-    summary: DepositSummary | None,
-    *,
-    number: str,
-    purpose: str,
-    audience: int | None,
-    issued_at: int,
-    valid_until: int,
-    subject: bytes,
-    supersedes: str | None = None,
-) -> fmt.Certificate:
-    """The certificate of `account` (ID number normalised, as stored) at `issued_at`, with the
-    summary of its deposit months (`account_summary`)."""
-    if summary is None:
-        raise _nothing_to_certify(account)
-    return fmt.Certificate(
-        number=number,
-        centre_code=account.centre_code,
-        purpose=purpose,  # type: ignore[arg-type]
-        audience=audience,
-        issued_at=issued_at,
-        valid_until=valid_until,
-        name=account.name,
-        id_masked=mask_id(account.id_number, normalised=True),
-        subject_ref=subject,
-        employer_name=account.employer_name,
-        employer_account=account.employer_account,
-        account_masked=mask_account(account.personal_account),
-        account_status=AccountStatus(account.status).value,  # type: ignore[arg-type]
-        account_opened=account.opened.isoformat(),
-        deposit_base=account.deposit_base,
-        employee_rate_bp=account.employee_rate_bp,
-        employer_rate_bp=account.employer_rate_bp,
-        monthly_amount=account.monthly_amount,
-        first_month=summary.first_month,
-        last_month=summary.last_month,
-        months_continuous=summary.months_continuous,
-        balance=account.balance,
-        loan_outstanding=account.loan_outstanding,
-        supersedes=supersedes,
-    )
-
-
-def _nothing_to_certify(account: Account | AccountFacts) -> BadRequest:
-    return BadRequest(
-        f"Account {account.personal_account} has no deposit months: there is nothing to certify.",
-        message_zh=f"账户 {account.personal_account} 没有缴存记录，无法出具缴存证明。",
-    )
-
-
-def account_summary(account: Account | AccountFacts) -> DepositSummary | None:
-    """The summary of the account's deposit months, as the importer stored it on the account."""
-    if account.last_month is None or account.first_month is None:
-        return None
-    return DepositSummary(first_month=account.first_month, last_month=account.last_month,
-                          months_paid=account.months_paid, months_continuous=account.months_continuous)
-
-
-def check_purpose(purpose: str) -> str:
-    if purpose not in fmt.PURPOSES:
-        raise BadRequest(
-            f"Unknown purpose {purpose!r}; use one of: {', '.join(fmt.PURPOSES)}.",
-            message_zh=f"未知用途 {purpose!r}；可选：{'、'.join(f'{k}（{v[1]}）' for k, v in fmt.PURPOSES.items())}。",
-        )
-    return purpose
-
-
-# ---------------------------------------------------------------------------------------------
-# The issuer
-# ---------------------------------------------------------------------------------------------
-
-
-class AccountFacts(NamedTuple):
-    """What a certificate says about an account: plain values, so that worker processes can
-    sign certificates without the database."""
-
-    id: int
-    centre_code: int
-    id_number: str
-    name: str
-    employer_name: str
-    employer_account: str
-    personal_account: str
-    status: AccountStatus
-    opened: date
-    deposit_base: int
-    employee_rate_bp: int
-    employer_rate_bp: int
-    monthly_amount: int
-    balance: int
-    loan_outstanding: bool
-    first_month: str | None
-    last_month: str | None
-    months_paid: int
-    months_continuous: int
-
-
-_FACT_COLUMNS = [getattr(Account, f) for f in AccountFacts._fields]
 _CERTIFICATES = Certificate.__table__
 
 
