@@ -25,7 +25,7 @@ import multiprocessing
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -43,12 +43,11 @@ from issuer.db import (
     BatchState,
     Certificate,
     CertificateStatus,
-    SigningKey,
     session_scope,
 )
 from issuer.db.models import utcnow
 from issuer.db.numbers import number_year, parse_certificate_number, reserve_certificate_numbers
-from issuer.ids import normalise_id, subject_ref
+from issuer.ids import normalise_id
 from issuer.issuance.content import (
     DEFAULT_VALIDITY_DAYS,
     AccountFacts,
@@ -62,7 +61,8 @@ from issuer.issuance.errors import BadRequest, IssuanceError, NotFound
 from issuer.issuance.reading import IssuedCertificate
 from issuer.issuance.reading import batch_digests as _batch_digests
 from issuer.issuance.reading import issued_certificate as _issued
-from issuer.keys import ActiveKey, load_active_key
+from issuer.issuance.signing import KeyRing, sign_certificates, worker_init, worker_sign
+from issuer.keys import ActiveKey
 from issuer.reconcile import Reconciler
 from node.bindings import RevocationReason
 from node.errors import ContractError
@@ -76,7 +76,6 @@ __all__ = ["REVOCATION_REASONS", "Issuer", "open_issuer"]
 log = get_logger("hpf.issuer")
 _BULK_CHUNK = 16 * MAX_BATCH_SIZE
 _NUMBER_BLOCK = 16  # certificate numbers a service reserves at a time
-_KEY_CHECK = 1.0  # seconds between reads of which key is active (rotation waits longer: see keys.py)
 _FINALITY_POLL = 0.25  # seconds between looks at roots that are on chain but not final yet
 
 #: Revocation reasons as the CLI and API name them.
@@ -90,69 +89,6 @@ REVOCATION_REASONS: dict[str, RevocationReason] = {
 
 
 _CERTIFICATES = Certificate.__table__
-
-
-def sign_certificates(
-    key: ActiveKey, consortium_key: bytes, accounts: Sequence[AccountFacts | Account], numbers: Sequence[str],
-    *, purpose: str, audience: int | None, issued_at: int, valid_until: int, supersedes: tuple[int, str] | None = None,
-    minimal: bool = False,
-) -> list[dict[str, Any]]:
-    """Certificate rows (status SIGNED, no batch yet) for the accounts, signed with `key`;
-    `supersedes` (row id, number) of the certificate a single new one replaces; `minimal`: the
-    purpose's minimal certificate (verifier/disclosure.py) instead of the full one."""
-    issued = datetime.fromtimestamp(issued_at, UTC)
-    until = datetime.fromtimestamp(valid_until, UTC)
-    requested = utcnow()
-    rows = []
-    for account, number in zip(accounts, numbers, strict=True):
-        subject = subject_ref(consortium_key, account.id_number, normalised=True)
-        content = certificate_content(account, account_summary(account), number=number, purpose=purpose,
-                                      audience=audience, issued_at=issued_at, valid_until=valid_until,
-                                      subject=subject, supersedes=supersedes[1] if supersedes else None)
-        if minimal:
-            from verifier.disclosure import for_purpose  # noqa: PLC0415
-
-            signed = fmt.sign(for_purpose(content), key.private_key, key.key_id, key.algorithm)
-        else:
-            signed = fmt.sign(content, key.private_key, key.key_id, key.algorithm)
-        rows.append({
-            "centre_code": account.centre_code,
-            "number": number,
-            "account_id": account.id,
-            "purpose": purpose,
-            "audience": audience,
-            "issued_at": issued,
-            "valid_until": until,
-            "digest": fmt.certificate_digest(signed),
-            "key_id": key.key_id,
-            "cose": fmt.to_cose(signed),
-            "status": CertificateStatus.SIGNED,
-            "requested_at": requested,
-            **({"supersedes_id": supersedes[0]} if supersedes else {}),
-        })
-    return rows
-
-
-# Worker processes for bulk signing: each holds the signing key, sent once at start.
-_worker_key: tuple[ActiveKey, bytes] | None = None
-
-
-def _worker_init(private_raw: bytes, key_id: bytes, consortium_key: bytes, algorithm: fmt.Algorithm = "EdDSA",
-                 public_key: bytes = b"") -> None:
-    global _worker_key
-    from issuer.keystore import private_from_raw
-
-    private = private_from_raw(algorithm, private_raw, public_key)
-    _worker_key = (ActiveKey(key_id=key_id, algorithm=algorithm, private_key=private,
-                             public_key=fmt.public_key_bytes(private)), consortium_key)
-
-
-def _worker_sign(accounts: list[AccountFacts], numbers: list[str], purpose: str, issued_at: int,
-                 valid_until: int) -> list[dict[str, Any]]:
-    assert _worker_key is not None
-    key, consortium_key = _worker_key
-    return sign_certificates(key, consortium_key, accounts, numbers, purpose=purpose, audience=None,
-                             issued_at=issued_at, valid_until=valid_until)
 
 
 @dataclass
@@ -209,8 +145,7 @@ class Issuer:
         self.validity_by_purpose = dict(validity_by_purpose or {})  # days; settings' validity_days
         self.revoker = revoker
         self.reconciler = Reconciler(engine=engine, centre=centre, anchorer=anchorer, confirmations=confirmations)
-        self._key: ActiveKey | None = None
-        self._key_lock = threading.Lock()
+        self.keys = KeyRing(engine=engine, centre=centre, passphrase=passphrase)
         self._cond = threading.Condition()
         self._waiting: dict[int, float] = {}  # certificate id -> monotonic time it was stored
         self._done: set[int] = set()
@@ -221,38 +156,14 @@ class Issuer:
         self._numbers_lock = threading.Lock()
         self._numbers: deque[str] = deque()
         self._numbers_year = 0
-        self._active_checked = (0.0, b"")
         self._digests: dict[int, list[bytes]] = {}  # anchored batches' leaves never change
         self.last_error: str | None = None
 
     # --- keys and content ---
 
     def active_key(self) -> ActiveKey:
-        """The key to sign with now. Which key is active is read from the database at most every
-        `_KEY_CHECK` seconds (a rotation waits longer before retiring the old key); decrypted
-        keys are cached."""
-        checked_at, key_id = self._active_checked
-        if time.monotonic() - checked_at > _KEY_CHECK:
-            with session_scope(self.engine) as s:
-                key_id = s.scalar(
-                    select(SigningKey.key_id)
-                    .where(SigningKey.centre_code == self.centre, SigningKey.registered_block.is_not(None),
-                           SigningKey.retired_at.is_(None))
-                    .order_by(SigningKey.id.desc()).limit(1)
-                )
-            self._active_checked = (time.monotonic(), key_id or b"")
-        with self._key_lock:
-            if self._key is not None and self._key.key_id == key_id:
-                return self._key
-            key = load_active_key(self.engine, self.centre, self.passphrase)
-            if key is None:
-                raise IssuanceError(
-                    f"Centre {self.centre} has no registered signing key: run `hpf issuer rotate-key "
-                    f"--centre {self.centre}` (or start the service, which creates one).",
-                    message_zh=f"中心 {self.centre} 没有已登记的签名密钥。",
-                )
-            self._key = key
-            return key
+        """The key to sign with now (signing.KeyRing)."""
+        return self.keys.active_key()
 
     def validity_seconds(self, purpose: str) -> int:
         """How long a certificate for `purpose` is valid (per centre and purpose in settings)."""
@@ -666,7 +577,7 @@ class Issuer:
             from issuer.keystore import private_raw
 
             pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                       initializer=_worker_init,
+                                       initializer=worker_init,
                                        initargs=(private_raw(key.private_key), key.key_id, self.consortium_key,
                                                  key.algorithm, key.public_key))
         anchoring = ThreadPoolExecutor(max_workers=1, thread_name_prefix="anchor")
@@ -714,7 +625,7 @@ class Issuer:
                     numbers = reserve_certificate_numbers(s, centre=self.centre, year=number_year(utcnow()),
                                                           count=len(chunk))
                 if pool is not None:
-                    signing.append(pool.submit(_worker_sign, chunk, numbers, purpose, now, now + validity))
+                    signing.append(pool.submit(worker_sign, chunk, numbers, purpose, now, now + validity))
                 else:
                     done: Future[list[dict[str, Any]]] = Future()
                     done.set_result(sign_certificates(key, self.consortium_key, chunk, numbers, purpose=purpose,
@@ -813,12 +724,6 @@ class Issuer:
                              .order_by(Certificate.id.desc()))
             return [_issued(s, c, self._digests) for c in rows]
 
-    def _signing_key_json(self) -> dict[str, str] | None:
-        try:
-            return self.active_key().to_json()
-        except Exception:  # noqa: BLE001 - status reports what it can; no key (yet) is null
-            return None
-
     def status(self) -> dict[str, Any]:
         with session_scope(self.engine) as s:
             certs = dict(s.execute(select(Certificate.status, func.count()).where(
@@ -839,7 +744,7 @@ class Issuer:
                 "anchored_at": last.anchored_at.isoformat() if last and last.anchored_at else None,
                 "block": last.anchored_block if last else None,
             },
-            "signing_key": self._signing_key_json(),
+            "signing_key": self.keys.key_json(),
             "batch_size": self.batch_size,
             "batch_timeout": self.batch_timeout,
             "last_error": self.last_error,
