@@ -7,7 +7,8 @@ the ledger, then handed out with their proofs; revocation and the issuer's read 
 from issuer.issuance.content import DEFAULT_VALIDITY_DAYS, certificate_content, mask_account
 from issuer.issuance.errors import BadRequest, IssuanceError, NotFound
 from issuer.issuance.reading import IssuedCertificate, certificate_text
-from issuer.issuance.service import REVOCATION_REASONS, Issuer, open_issuer
+from issuer.issuance.service import REVOCATION_REASONS, Issuer
+from issuer.issuance.wiring import open_issuer
 
 __all__ = [
     "DEFAULT_VALIDITY_DAYS",
