@@ -36,7 +36,7 @@ from node.settings import Settings
 from verifier import format as fmt
 from verifier import sm2
 
-MIN_GRACE = 1.5  # seconds; more than issuance._KEY_CHECK
+MIN_GRACE = 1.5  # seconds; more than issuance.signing._KEY_CHECK
 
 __all__ = [
     "ActiveKey",
@@ -210,7 +210,7 @@ def rotate(engine: Engine, centre: int, passphrase: bytes, contracts: Contracts,
         new_key_id = s.get(SigningKey, new_id).key_id  # type: ignore[union-attr]
     if old is None:
         return None, new_key_id
-    # Issuers re-read which key is active every second (issuance._KEY_CHECK): after the grace,
+    # Issuers re-read which key is active every second (issuance.signing._KEY_CHECK): after the grace,
     # none signs with the old key any more, and drain() anchors what they signed with it.
     time.sleep(max(grace, MIN_GRACE))
     drain(old.key_id)

@@ -173,7 +173,7 @@ class BulkIssuer:
                     Account.last_month.is_not(None), Account.id > after_id,
                 ).order_by(Account.id).limit(count)
             )
-            return [AccountFacts(*r) for r in rows]
+            return [AccountFacts.from_values(r) for r in rows]
 
     def _store_rows(self, rows: list[dict[str, Any]]) -> list[int]:
         """Store signed certificates with their batches SEALED, in one transaction."""

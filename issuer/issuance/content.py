@@ -3,9 +3,9 @@ audience and validity, as a `verifier.format.Certificate`."""
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any, NamedTuple
+from typing import Any
 
+from issuer.accounts import FACT_FIELDS, AccountFacts, account_columns
 from issuer.db import Account, AccountStatus
 from issuer.db.months import DepositSummary
 from issuer.ids import mask_id
@@ -26,33 +26,8 @@ __all__ = [
 DEFAULT_VALIDITY_DAYS = 90
 
 
-class AccountFacts(NamedTuple):
-    """What a certificate says about an account: plain values, so that worker processes can
-    sign certificates without the database."""
-
-    id: int
-    centre_code: int
-    id_number: str
-    name: str
-    employer_name: str
-    employer_account: str
-    personal_account: str
-    status: AccountStatus
-    opened: date
-    deposit_base: int
-    employee_rate_bp: int
-    employer_rate_bp: int
-    monthly_amount: int
-    balance: int
-    loan_outstanding: bool
-    first_month: str | None
-    last_month: str | None
-    months_paid: int
-    months_continuous: int
-
-
 #: The `Account` columns that make an `AccountFacts`, in its field order.
-FACT_COLUMNS: list[Any] = [getattr(Account, f) for f in AccountFacts._fields]
+FACT_COLUMNS: list[Any] = account_columns(FACT_FIELDS)
 
 
 def mask_account(account: str) -> str:
