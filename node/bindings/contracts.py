@@ -98,7 +98,6 @@ class ConsortiumBinding(_Binding):
     def active_approvals(self, proposal_id: int) -> int:
         return int(self._call(self.contract.functions.activeApprovals(proposal_id)))
 
-
     def threshold(self) -> int:
         return int(self._call(self.contract.functions.threshold()))
 
@@ -201,6 +200,7 @@ class BlacklistBinding(_Binding):
         lo, hi = self._call(self.contract.functions.durationBounds())
         return int(lo), int(hi)
 
+    # Defined after the methods annotated with `list[...]`: below it, `list` names this method.
     def list(
         self, sender: Sender, subject: bytes, reason: BlacklistReason, expires_at: int, case_hash: bytes
     ) -> int:
@@ -212,7 +212,6 @@ class BlacklistBinding(_Binding):
         return BlacklistEntry(
             id=e[0], centre=e[1], reason=BlacklistReason(e[2]), status=EntryStatus(e[3]), listed_at=e[4], expires_at=e[5]
         )
-
 
 
 class AccessTraceBinding(_Binding):

@@ -64,7 +64,6 @@ class SyncResult:
         return max(0, self.head - self.to_block)
 
 
-
 def key_record(r: Any) -> KeyRecord:
     """A `keys` row (KEY_COLUMNS) as a KeyRecord."""
     return KeyRecord(
