@@ -7,12 +7,12 @@ decoded too. `simulate` is the one place a call's revert is caught and decoded.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
+from functools import cache
 from typing import Any, TypeVar
 
-from eth_abi.abi import decode as abi_decode
-from eth_utils.crypto import keccak
+from eth_abi import decode as abi_decode
+from eth_utils import keccak
 from hexbytes import HexBytes
 from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError
 
@@ -26,6 +26,7 @@ _T = TypeVar("_T")
 _PANIC = {0x01: "assertion failed", 0x11: "arithmetic overflow", 0x12: "division by zero", 0x32: "index out of range"}
 
 
+@cache
 def _error_table() -> dict[bytes, tuple[str, list[dict[str, Any]]]]:
     table: dict[bytes, tuple[str, list[dict[str, Any]]]] = {}
     for name in CONTRACT_NAMES:
@@ -44,19 +45,11 @@ def _abi_type(item: dict[str, Any]) -> str:
     return t
 
 
-_TABLE: dict[bytes, tuple[str, list[dict[str, Any]]]] | None = None
-_TABLE_LOCK = threading.Lock()
-
-
 def decode_revert(data: bytes | str | None) -> ContractError:
     """Turn revert data into a ContractError naming the custom error and its arguments."""
-    global _TABLE
     raw = HexBytes(data or b"")
     if len(raw) < 4:
         return ContractError("The contract call reverted without a reason.", error="")
-    with _TABLE_LOCK:
-        if _TABLE is None:
-            _TABLE = _error_table()
     selector, body = bytes(raw[:4]), bytes(raw[4:])
     if selector == keccak(text="Error(string)")[:4]:
         (msg,) = abi_decode(["string"], body)
@@ -64,7 +57,7 @@ def decode_revert(data: bytes | str | None) -> ContractError:
     if selector == keccak(text="Panic(uint256)")[:4]:
         (code,) = abi_decode(["uint256"], body)
         return ContractError(f"The contract panicked: {_PANIC.get(code, hex(code))}.", error="Panic", args={"code": code})
-    known = _TABLE.get(selector)
+    known = _error_table().get(selector)
     if known is None:
         return ContractError(f"The contract call reverted with unknown error 0x{raw.hex()}.", error="")
     name, inputs = known

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Literal, overload
 from eth_account.signers.local import LocalAccount
 from hexbytes import HexBytes
 from web3 import Web3
-from web3.contract.contract import ContractFunction
+from web3.contract.contract import ContractConstructor, ContractFunction
 from web3.types import Nonce, TxParams, TxReceipt
 
 from node.bindings.reverts import simulate
@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from node.sender import NonceLock
 
 __all__ = ["Sender"]
+
+#: A contract call, or a deployment (node/deploy.py)
+_Sendable = ContractFunction | ContractConstructor
 
 
 class Sender:
@@ -40,15 +43,15 @@ class Sender:
 
     @overload
     def send(
-        self, fn: ContractFunction, *, wait: Literal[True] = ..., gas: int | None = ...
+        self, fn: _Sendable, *, wait: Literal[True] = ..., gas: int | None = ...
     ) -> TxReceipt: ...
     @overload
-    def send(self, fn: ContractFunction, *, wait: Literal[False], gas: int | None = ...) -> HexBytes: ...
+    def send(self, fn: _Sendable, *, wait: Literal[False], gas: int | None = ...) -> HexBytes: ...
     @overload
-    def send(self, fn: ContractFunction, *, wait: bool, gas: int | None = ...) -> TxReceipt | HexBytes: ...
+    def send(self, fn: _Sendable, *, wait: bool, gas: int | None = ...) -> TxReceipt | HexBytes: ...
 
     def send(
-        self, fn: ContractFunction, *, wait: bool = True, gas: int | None = None
+        self, fn: _Sendable, *, wait: bool = True, gas: int | None = None
     ) -> TxReceipt | HexBytes:
         """Send `fn` as a transaction; on revert raise ContractError with the decoded error."""
         estimated = gas or simulate(lambda: fn.estimate_gas({"from": self.address}))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from eth_typing import ABIEvent
-from eth_utils.abi import event_abi_to_log_topic
+from eth_utils import event_abi_to_log_topic
 
 from node.abi import abi
 from node.bindings.values import EntryStatus, LiftReason, enum_code, sealed_reference, unpack_access_record

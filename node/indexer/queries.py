@@ -97,8 +97,8 @@ class IndexQueries:
         """Active entries by centre and by reason, and those expiring before `soon`."""
         db = self._store.conn()
         active = "status IN (1, 2) AND expires_at > ?"
-        by_centre = {c: n for c, n in db.execute(
-            f"SELECT centre, count(*) FROM blacklist WHERE {active} GROUP BY centre", (at,))}  # noqa: S608
+        by_centre = dict(db.execute(
+            f"SELECT centre, count(*) FROM blacklist WHERE {active} GROUP BY centre", (at,)))  # noqa: S608
         by_reason = {enum_code(BlacklistReason(r)): n for r, n in db.execute(
             f"SELECT reason, count(*) FROM blacklist WHERE {active} GROUP BY reason", (at,))}  # noqa: S608
         expiring = [

@@ -72,7 +72,7 @@ class IndexStore:
         if version is None or version[0] != INDEX_VERSION:
             # An index of another layout (or none): rebuild it from the chain rather than mix layouts.
             for table in (*TABLES, "meta"):
-                conn.execute(f"DROP TABLE IF EXISTS {table}")  # noqa: S608 — fixed table names
+                conn.execute(f"DROP TABLE IF EXISTS {table}")
             conn.commit()
         conn.executescript(SCHEMA)  # executescript commits on its own: keep it outside transaction()
         with self.transaction() as db:

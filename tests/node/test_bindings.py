@@ -181,7 +181,7 @@ def test_access_trace_records_a_batch(tester_contracts: Contracts, tester_w3: We
     # Sealed to the trace key: only its private half opens them, each with its purpose and key version.
     key = X25519PrivateKey.from_private_bytes(DEMO_TRACE_PRIVATE_KEY)
     sealed = [sealed_reference(e) for e in events]
-    assert [open_sealed(key, s, purpose=1, key_version=f.key_version) for s, f in zip(sealed, fields)] == [
+    assert [open_sealed(key, s, purpose=1, key_version=f.key_version) for s, f in zip(sealed, fields, strict=True)] == [
         r for r, _ in records]
     assert all(r not in s for s in sealed for r, _ in records)
     assert [tester_contracts.trace.open_record(e, DEMO_TRACE_PRIVATE_KEY) for e in events] == [r for r, _ in records]

@@ -45,7 +45,8 @@ def _activity(w3: Web3, contracts: Contracts, rounds: int) -> list[bytes]:
         entry = contracts.blacklist.list(ops[code], subject, BlacklistReason.LOAN_DEFAULT, now + 4 * YEAR, keccak(subject))
         if i % 3 == 0:
             contracts.blacklist.lift(ops[code], entry, LiftReason.SETTLED)
-        contracts.trace.record(lender, [(subject, AccessPurpose.BLACKLIST_CHECKED), (keccak(bytes([i])), AccessPurpose.CERTIFICATE_VERIFIED)])
+        contracts.trace.record(lender, [(subject, AccessPurpose.BLACKLIST_CHECKED),
+                                        (keccak(bytes([i])), AccessPurpose.CERTIFICATE_VERIFIED)])
     return sorted(set(subjects))
 
 
@@ -184,9 +185,14 @@ def test_a_store_of_another_deployment_starts_over(tmp_path: Path) -> None:
 
 def test_a_store_transaction_that_raises_writes_nothing(tmp_path: Path) -> None:
     store = IndexStore(tmp_path / "index.sqlite", consortium="0x" + "11" * 20)
-    with pytest.raises(RuntimeError), store.transaction() as db:
-        db.execute("INSERT INTO trace_keys VALUES (1, ?, 5)", (bytes(32),))
-        raise RuntimeError("crash mid-chunk")
+
+    def crash_mid_chunk() -> None:
+        with store.transaction() as db:
+            db.execute("INSERT INTO trace_keys VALUES (1, ?, 5)", (bytes(32),))
+            raise RuntimeError("crash mid-chunk")
+
+    with pytest.raises(RuntimeError):
+        crash_mid_chunk()
     assert store.count("trace_keys") == 0
     with pytest.raises(ValueError):
         store.count("meta; DROP TABLE keys")
