@@ -166,14 +166,14 @@ def _deploy_one(w3: Web3, sender: Sender, name: str, *args: Any) -> DeployedCont
     artifact = compile_contracts()[name]
     factory = w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
     receipt = sender.send(factory.constructor(*args))
-    address = receipt["contractAddress"]  # type: ignore[index]
+    address = receipt["contractAddress"]
     if not address:
         raise TransactionFailed(f"Deploying {name} produced no contract address.")
-    log.info("contract deployed", contract=name, address=address, block=receipt["blockNumber"])  # type: ignore[index]
+    log.info("contract deployed", contract=name, address=address, block=receipt["blockNumber"])
     return DeployedContract(
         address=address,
-        block=int(receipt["blockNumber"]),  # type: ignore[index]
-        tx="0x" + bytes(receipt["transactionHash"]).hex(),  # type: ignore[index]
+        block=int(receipt["blockNumber"]),
+        tx="0x" + bytes(receipt["transactionHash"]).hex(),
         code_hash=_code_hash(w3, address),
     )
 

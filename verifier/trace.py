@@ -130,10 +130,10 @@ class TraceQueue:
         # Sealed now, to the trace key on chain now: the plain references never leave this queue.
         sealed, purposes = self.trace.seal([(bytes(r[1]), AccessPurpose(int(r[2]))) for r in rows])
         tx_hash = self.sender.send(self.trace.contract.functions.record(sealed, purposes), wait=False)
-        tx = "0x" + bytes(tx_hash).hex()  # type: ignore[arg-type]
+        tx = "0x" + bytes(tx_hash).hex()
         with self._lock:
             self._db.executemany("UPDATE queue SET tx=? WHERE seq=?", [(tx, r[0]) for r in rows])
-        self.sender.wait(tx_hash)  # type: ignore[arg-type]
+        self.sender.wait(tx_hash)
         with self._lock:
             self._db.execute("DELETE FROM queue WHERE tx=?", (tx,))
         log.info("access records sent", count=len(rows), tx=tx)
