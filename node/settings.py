@@ -109,7 +109,7 @@ class Settings(HpfSettings):
 
     @property
     def index_file(self) -> Path:
-        """The event index of this chain's deployment (node/indexer.py)."""
+        """The event index of this chain's deployment (node/indexer/)."""
         return self.home / "index" / f"{self.chain_id}.sqlite"
 
     @property
