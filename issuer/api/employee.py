@@ -218,12 +218,10 @@ def issue_and_wait(state: PortalState, **request: Any) -> dict[str, Any]:
 
 @router.post("/certificates", summary="Request a certificate; answers once it is anchored on chain")
 def request_certificate(body: CertificateRequest, account_id: Employee, state: State) -> dict[str, Any]:
-    from issuer.quotas import QuotaExceeded, charge_certificate  # noqa: PLC0415
+    from issuer.quotas import charge_certificate  # noqa: PLC0415
 
-    try:
-        charge_certificate(state.engine, state.centre, account_id, state.issuer_settings.certificates_per_day)
-    except QuotaExceeded as exc:
-        raise ApiError(429, exc.message, exc.message_zh or "", headers={"Retry-After": str(exc.retry_after)}) from exc
+    # Over the quota: QuotaExceeded answers 429 with Retry-After (issuer/api/errors.py).
+    charge_certificate(state.engine, state.centre, account_id, state.issuer_settings.certificates_per_day)
     return issue_and_wait(state, account_id=account_id, purpose=body.purpose, audience=body.audience,
                           minimal=body.minimal)
 
