@@ -54,7 +54,7 @@ class ApiError(HTTPException):
 
 
 def chain_down(detail: str | None = None) -> ApiError:
-    extra = {"detail": detail} if detail else {}
+    extra: dict[str, Any] = {"detail": detail} if detail else {}
     return ApiError(503, CHAIN_DOWN[0], CHAIN_DOWN[1], **extra)
 
 

@@ -461,7 +461,7 @@ def test_the_centre_names_itself_and_its_docs_work_offline(app: Any) -> None:
 
 
 def test_a_certificate_by_number_and_code(app: Any, issued: dict[str, Any]) -> None:
-    from issuer.api import public
+    from issuer.api.routes import public
     from verifier.code import code_of_text
 
     c = client(app)
@@ -484,7 +484,7 @@ def test_wrong_codes_are_counted_by_every_worker_and_kept_across_restarts(
 ) -> None:
     """The 核验码 counts live in the centre's database (before: in each process's memory, so four
     workers gave four times the guesses and a restart gave them all back)."""
-    from issuer.api import public
+    from issuer.api.routes import public
     from verifier.code import code_of_text
 
     ns, iset, _ = network

@@ -28,7 +28,7 @@ def _limiter(request: Request, state: Any) -> CodeLimiter:
     if lim is None:
         lim = request.app.state.hpf_code_limiter = CodeLimiter(
             state.engine, state.centre, window=WINDOW, per_number=WRONG_PER_NUMBER, per_address=WRONG_PER_ADDRESS)
-    return lim  # type: ignore[no-any-return]
+    return lim
 
 
 @router.get("/centre", summary="The centre this portal serves: code and name")

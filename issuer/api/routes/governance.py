@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
-from issuer.api.deps import Employee, Staff, State
+from issuer.api.deps import Staff, State
 from issuer.api.errors import ERROR_RESPONSES
 
 router = APIRouter(prefix="/v1/staff", tags=["governance"], responses=ERROR_RESPONSES)
@@ -174,35 +174,3 @@ def lift(entry_id: EntryId, body: LiftBody, key: Staff, state: State) -> dict[st
     tx = appeals.lift(state.blacklist.get(), state.engine, _entry_id(entry_id), reason=body.reason, note=body.note,
                       actor=staff_actor(key))
     return {"entry_id": entry_id, "lifted": True, "tx": tx}
-
-
-employee_router = APIRouter(prefix="/v1", tags=["employee"], responses=ERROR_RESPONSES)
-
-#: How a listed person appeals: to the listing centre, in person or through the national hotline.
-APPEAL_HOW_ZH = ("如对列入有异议，请携带身份证件到列入中心的服务窗口提出申诉，或拨打全国住房公积金服务热线 12329 "
-                 "转该中心。申诉期间条目显示为“申诉中”。")
-
-
-@employee_router.get("/me/blacklist", summary="The logged-in employee's own active blacklist entries, and how to appeal")
-def my_blacklist(account_id: Employee, state: State) -> dict[str, Any]:
-    """Only the employee's own entries (their subject reference is computed from their own ID
-    number); nothing about anyone else."""
-    from issuer.blacklist import entry_json  # noqa: PLC0415
-    from issuer.centres import centre_name  # noqa: PLC0415
-    from issuer.db import Account, session_scope  # noqa: PLC0415
-    from issuer.ids import subject_ref  # noqa: PLC0415
-
-    with session_scope(state.engine) as s:
-        account = s.get(Account, account_id)
-        id_number = account.id_number if account is not None else None
-    if id_number is None:
-        return {"listed": False, "entries": [], "how_to_appeal_zh": APPEAL_HOW_ZH}
-    ix = state.synced_indexer(max_age=5.0)
-    now = int(ix.w3.eth.get_block("latest")["timestamp"])
-    subject = subject_ref(state.issuer_settings.consortium_key_bytes(), id_number)
-    entries = []
-    for e in ix.active_entries_of(subject, now):
-        row = entry_json(e, now=now)
-        row["centre_name"] = centre_name(e.centre, ix.centres)
-        entries.append(row)
-    return {"listed": bool(entries), "entries": entries, "how_to_appeal_zh": APPEAL_HOW_ZH}

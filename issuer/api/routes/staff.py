@@ -3,14 +3,14 @@ revocation, and the shared blacklist."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from issuer.api.deps import Staff, State
-from issuer.api.employee import accesses, certificate_json, issue_and_wait
 from issuer.api.errors import ERROR_RESPONSES, ApiError
+from issuer.api.services import accesses, certificate_json, issue_and_wait
 
 router = APIRouter(prefix="/v1/staff", tags=["staff"], responses=ERROR_RESPONSES)
 
