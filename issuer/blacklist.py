@@ -477,7 +477,7 @@ def open_service(settings: Settings, centre: int, consortium_key: bytes, *, trac
     queue = None
     if trace:
         queue = TraceQueue(settings.home / "issuer" / f"trace-{centre}.sqlite", contracts.trace, operator,
-                           batch_size=1000)
+                           batch_size=1000, fsync=settings.trace_fsync)
     storage = settings.home / "issuer" / str(centre)
     if quota is None:
         from issuer.settings import get_issuer_settings  # noqa: PLC0415
