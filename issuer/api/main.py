@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from issuer.api import errors
+from issuer.api.models import HealthPublic
 from issuer.api.routes import employee, governance, public, staff
 from issuer.api.state import ChainServiceDown, Lazy, PortalState, Sessions, log
 from issuer.limits import LoginThrottle
@@ -150,7 +151,7 @@ def create_app(
                                      "请先登录，或提供工作人员密钥（X-Staff-Key）。"))
     app.add_middleware(SecurityHeaders)
 
-    @app.get("/healthz", tags=["health"])
+    @app.get("/healthz", tags=["health"], response_model=HealthPublic)
     def healthz(request: Request) -> dict[str, Any]:
         st: PortalState = request.app.state.hpf
         try:

@@ -12,6 +12,18 @@ from sqlalchemy import select
 
 from issuer.api.deps import Employee, State, set_session_cookie
 from issuer.api.errors import ERROR_RESPONSES, ApiError
+from issuer.api.models import (
+    AccessesPublic,
+    CertificatePublic,
+    CertificatesPublic,
+    InstitutionsPublic,
+    IssuedCertificatePublic,
+    LoginPublic,
+    MePublic,
+    MyBlacklistPublic,
+    OkPublic,
+    PurposesPublic,
+)
 from issuer.api.services import (
     accesses,
     account_summary,
@@ -59,7 +71,8 @@ def _wait_sentence(seconds: int) -> tuple[str, str]:
     return f"{minutes} minutes", f"{minutes} 分钟"
 
 
-@router.post("/login", summary="Log in with the ID number and password; sets the session cookie")
+@router.post("/login", summary="Log in with the ID number and password; sets the session cookie",
+             response_model=LoginPublic)
 def login(body: LoginRequest, request: Request, response: Response, state: State,
           hpf_device: Annotated[str | None, Cookie(include_in_schema=False)] = None) -> dict[str, Any]:
     """Failures slow further tries down (issuer/limits.py): the answer says how many tries are
@@ -111,7 +124,7 @@ def login(body: LoginRequest, request: Request, response: Response, state: State
     return {"account": account_summary(account), "session_seconds": state.sessions.lifetime}
 
 
-@router.post("/logout", summary="End the session")
+@router.post("/logout", summary="End the session", response_model=OkPublic)
 def logout(response: Response, state: State,
            hpf_session: Annotated[str | None, Cookie(include_in_schema=False)] = None) -> dict[str, Any]:
     state.sessions.revoke(hpf_session)
@@ -119,13 +132,14 @@ def logout(response: Response, state: State,
     return {"ok": True}
 
 
-@router.get("/me", summary="The logged-in employee's account summary")
+@router.get("/me", summary="The logged-in employee's account summary", response_model=MePublic)
 def me(account_id: Employee, state: State) -> dict[str, Any]:
     return {"account": account_summary(_account(state, account_id)), "centre": state.centre,
             "centre_name": state.centre_name()}
 
 
-@router.get("/purposes", summary="The purposes a certificate may be asked for: Chinese names, days of validity")
+@router.get("/purposes", summary="The purposes a certificate may be asked for: Chinese names, days of validity",
+            response_model=PurposesPublic)
 def purposes(state: State) -> dict[str, Any]:
     from verifier.disclosure import DEFAULT_DISCLOSURES, SD_FIELDS, minimal_summary_zh  # noqa: PLC0415
     from verifier.format import PURPOSES  # noqa: PLC0415
@@ -136,13 +150,15 @@ def purposes(state: State) -> dict[str, Any]:
                          for k, v in PURPOSES.items()]}
 
 
-@router.get("/institutions", summary="Registered, active lending institutions (for the request form)")
+@router.get("/institutions", summary="Registered, active lending institutions (for the request form)",
+            response_model=InstitutionsPublic)
 def institutions(state: State) -> dict[str, Any]:
     idx = state.synced_indexer(max_age=10.0)
     return {"institutions": [{"id": i["id"], "name": i["name"]} for i in idx.institutions() if i["active"]]}
 
 
-@router.post("/certificates", summary="Request a certificate; answers once it is anchored on chain")
+@router.post("/certificates", summary="Request a certificate; answers once it is anchored on chain",
+             response_model=IssuedCertificatePublic, response_model_exclude_unset=True)
 def request_certificate(body: CertificateRequest, account_id: Employee, state: State) -> dict[str, Any]:
     from issuer.quotas import charge_certificate  # noqa: PLC0415
 
@@ -152,33 +168,39 @@ def request_certificate(body: CertificateRequest, account_id: Employee, state: S
                           minimal=body.minimal)
 
 
-@router.get("/certificates", summary="The employee's certificates, newest first")
+@router.get("/certificates", summary="The employee's certificates, newest first",
+            response_model=CertificatesPublic)
 def list_certificates(account_id: Employee, state: State) -> dict[str, Any]:
     return {"certificates": [certificate_json(c) for c in state.issuer.get().certificates(account_id)]}
 
 
-@router.get("/certificates/{number}", summary="One of the employee's certificates")
+@router.get("/certificates/{number}", summary="One of the employee's certificates",
+            response_model=CertificatePublic)
 def get_certificate(number: str, account_id: Employee, state: State) -> dict[str, Any]:
     return certificate_json(own_certificate(state, account_id, number))
 
 
-@router.get("/certificates/{number}/pdf", summary="Download the signed PDF", response_class=RawResponse)
+@router.get("/certificates/{number}/pdf", summary="Download the signed PDF", response_class=RawResponse,
+            responses={200: {"content": {"application/pdf": {}}, "description": "the signed PDF, as an attachment"}})
 def download_pdf(number: str, account_id: Employee, state: State) -> RawResponse:
     return document(state, own_certificate(state, account_id, number), "pdf")
 
 
-@router.get("/certificates/{number}/png", summary="Download the QR code as PNG", response_class=RawResponse)
+@router.get("/certificates/{number}/png", summary="Download the QR code as PNG", response_class=RawResponse,
+            responses={200: {"content": {"image/png": {}}, "description": "the QR code as PNG, as an attachment"}})
 def download_png(number: str, account_id: Employee, state: State) -> RawResponse:
     return document(state, own_certificate(state, account_id, number), "png")
 
 
-@router.get("/certificates/{number}/txt", summary="Download the HPF1 text", response_class=RawResponse)
+@router.get("/certificates/{number}/txt", summary="Download the HPF1 text", response_class=RawResponse,
+            responses={200: {"content": {"text/plain": {}}, "description": "the HPF1 text, as an attachment"}})
 def download_txt(number: str, account_id: Employee, state: State) -> RawResponse:
     return document(state, own_certificate(state, account_id, number), "txt")
 
 
 @router.get("/certificates/{number}/accesses",
-            summary="Who verified the certificate, and who checked its holder on the blacklist (from the chain)")
+            summary="Who verified the certificate, and who checked its holder on the blacklist (from the chain)",
+            response_model=AccessesPublic)
 def certificate_accesses(number: str, account_id: Employee, state: State) -> dict[str, Any]:
     cert = own_certificate(state, account_id, number)
     refs = [cert.digest] if cert.digest else []
@@ -193,7 +215,8 @@ APPEAL_HOW_ZH = ("如对列入有异议，请携带身份证件到列入中心�
                  "转该中心。申诉期间条目显示为“申诉中”。")
 
 
-@router.get("/me/blacklist", summary="The logged-in employee's own active blacklist entries, and how to appeal")
+@router.get("/me/blacklist", summary="The logged-in employee's own active blacklist entries, and how to appeal",
+            response_model=MyBlacklistPublic)
 def my_blacklist(account_id: Employee, state: State) -> dict[str, Any]:
     """Only the employee's own entries (their subject reference is computed from their own ID
     number); nothing about anyone else."""

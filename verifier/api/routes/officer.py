@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from verifier import code as codes
 from verifier.api.deps import Institution, State, VerifyingInstitution
 from verifier.api.errors import CODE_RESPONSES
+from verifier.api.models import InstitutionPublic, VerificationPublic
 from verifier.api.services import institution_name, verify_all
 
 router = APIRouter(prefix="/v1", tags=["verify"], responses=CODE_RESPONSES)
@@ -26,7 +27,8 @@ class CodeRequest(BaseModel):
     code: str = Field(max_length=20, description="the 核验码 printed under the QR code, e.g. ABCD-EFGH")
 
 
-@router.get("/institution", summary="The institution the API key belongs to (the page shows who is signed in)")
+@router.get("/institution", summary="The institution the API key belongs to (the page shows who is signed in)",
+            response_model=InstitutionPublic)
 def whoami(state: State, institution: Institution) -> dict[str, Any]:
     return {"institution": institution, "name": institution_name(state, institution)}
 
@@ -35,7 +37,8 @@ def _refuse(status_code: int, message: str, message_zh: str, headers: dict[str, 
     return HTTPException(status_code, {"error": message, "error_zh": message_zh}, headers=headers)
 
 
-@router.post("/verify/code", summary="Verify by certificate number and 核验码 (fetched from the issuing centre)")
+@router.post("/verify/code", summary="Verify by certificate number and 核验码 (fetched from the issuing centre)",
+             response_model=VerificationPublic, response_model_exclude_unset=True)
 async def verify_by_code(req: CodeRequest, state: State, institution: VerifyingInstitution) -> dict[str, Any]:
     """Fetches the certificate's HPF1 text from the issuing centre's public endpoint and verifies
     it against the chain like a scan: the same JSON as POST /v1/verify. A wrong number or code

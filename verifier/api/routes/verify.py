@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from node.bindings import AccessPurpose
 from verifier.api.deps import CheckingInstitution, State, VerifyingInstitution
 from verifier.api.errors import ERROR_RESPONSES
+from verifier.api.models import BatchPublic, BlacklistStatusPublic, UploadVerificationPublic
 from verifier.api.services import verify_all
 from verifier.errors import HpfVerifierError
 from verifier.sandbox import SandboxBusy
@@ -79,7 +80,8 @@ async def _body_texts(request: Request, state: State) -> list[str]:
         raise _unreadable(exc) from exc
 
 
-@router.post("/verify", summary="Verify one upload (image, PDF, text) or a JSON {hpf1}")
+@router.post("/verify", summary="Verify one upload (image, PDF, text) or a JSON {hpf1}",
+             response_model=UploadVerificationPublic, response_model_exclude_unset=True)
 async def verify(request: Request, state: State, institution: VerifyingInstitution) -> dict[str, Any]:
     """The same JSON as `hpf verify --json`. When the upload holds several QR codes, the first
     is the top-level result and all are in `results`."""
@@ -91,12 +93,14 @@ async def verify(request: Request, state: State, institution: VerifyingInstituti
     return body
 
 
-@router.post("/verify/batch", summary="Verify up to 100 HPF1 strings")
+@router.post("/verify/batch", summary="Verify up to 100 HPF1 strings", response_model=BatchPublic,
+             response_model_exclude_unset=True)
 def verify_batch(req: BatchRequest, state: State, institution: VerifyingInstitution) -> dict[str, Any]:
     return {"results": [r.to_json() for r in verify_all(state, institution, req.items)]}
 
 
-@router.get("/blacklist/{subject}", summary="Blacklist status of a subject reference taken from a certificate")
+@router.get("/blacklist/{subject}", summary="Blacklist status of a subject reference taken from a certificate",
+            response_model=BlacklistStatusPublic)
 def blacklist(subject: str, state: State, institution: CheckingInstitution) -> dict[str, Any]:
     raw = subject.removeprefix("0x")
     if len(raw) != 64 or any(c not in "0123456789abcdefABCDEF" for c in raw):
