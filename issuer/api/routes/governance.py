@@ -162,26 +162,26 @@ def _entry_id(entry_id: int) -> int:
     return entry_id
 
 
-@router.post("/blacklist/{entry_id}/appeal", summary="Mark an entry of this centre under appeal",
-             response_model=AppealStepPublic)
-def appeal(entry_id: EntryId, body: AppealNote, key: Staff, state: State) -> dict[str, Any]:
+def _appeal_step(under_appeal: bool, entry_id: int, body: AppealNote, key: str, state: Any) -> dict[str, Any]:
+    """Put an entry under appeal, or confirm it (the appeal failed); the note stays in the centre."""
     from issuer import appeals  # noqa: PLC0415
     from issuer.governance import staff_actor  # noqa: PLC0415
 
-    tx = appeals.appeal(state.blacklist.get(), state.engine, _entry_id(entry_id), note=body.note,
-                        actor=staff_actor(key))
-    return {"entry_id": entry_id, "under_appeal": True, "tx": tx}
+    step = appeals.appeal if under_appeal else appeals.confirm
+    tx = step(state.blacklist.get(), state.engine, _entry_id(entry_id), note=body.note, actor=staff_actor(key))
+    return {"entry_id": entry_id, "under_appeal": under_appeal, "tx": tx}
+
+
+@router.post("/blacklist/{entry_id}/appeal", summary="Mark an entry of this centre under appeal",
+             response_model=AppealStepPublic)
+def appeal(entry_id: EntryId, body: AppealNote, key: Staff, state: State) -> dict[str, Any]:
+    return _appeal_step(True, entry_id, body, key, state)
 
 
 @router.post("/blacklist/{entry_id}/confirm", summary="The appeal failed: the entry is listed again",
              response_model=AppealStepPublic)
 def confirm(entry_id: EntryId, body: AppealNote, key: Staff, state: State) -> dict[str, Any]:
-    from issuer import appeals  # noqa: PLC0415
-    from issuer.governance import staff_actor  # noqa: PLC0415
-
-    tx = appeals.confirm(state.blacklist.get(), state.engine, _entry_id(entry_id), note=body.note,
-                         actor=staff_actor(key))
-    return {"entry_id": entry_id, "under_appeal": False, "tx": tx}
+    return _appeal_step(False, entry_id, body, key, state)
 
 
 @router.post("/blacklist/{entry_id}/lift", summary="Lift an entry this centre listed, with a reason code",
