@@ -59,6 +59,7 @@ class MalformedPublicKey(KeyError_):
     """A public key is not a well-formed key of its algorithm: never registered."""
 
     exit_code = EXIT_USAGE
+    http_status = 400
 
 
 @dataclass(frozen=True)
