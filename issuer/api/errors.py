@@ -60,14 +60,6 @@ def chain_down(detail: str | None = None) -> ApiError:
 
 def status_of(exc: HpfIssuerError) -> int:
     """The status a domain error answers with: its class says (`http_status`, issuer/errors.py)."""
-    # TRANSITIONAL, delete at the merge of branch split-issuance, which sets `http_status` on these
-    # two classes (400, 404); this branch does not touch issuer/issuance.py.
-    from issuer.issuance import BadRequest, NotFound  # noqa: PLC0415
-
-    if isinstance(exc, NotFound):
-        return 404
-    if isinstance(exc, BadRequest):
-        return 400
     return exc.http_status
 
 
