@@ -20,7 +20,7 @@ from typing import Any
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 
-from node.rpc import ChainUnavailable, RpcClient
+from node.rpc import RpcClient
 from node.sender import NonceLock, TxSender, account_lock
 
 __all__ = ["ANCHOR_GAS", "AnchorInfo", "Anchorer"]
@@ -85,7 +85,8 @@ class Anchorer:
 
     def sign_in(self, slot: Any, items: list[tuple[bytes, int]]) -> list[tuple[bytes, bytes]]:
         """Signed ledger transactions [(hash, raw)] for (calldata, gas) items inside `sending()`."""
-        return slot.sign([(self.ledger, data, gas) for data, gas in items])
+        signed: list[tuple[bytes, bytes]] = slot.sign([(self.ledger, data, gas) for data, gas in items])
+        return signed
 
     def reset(self) -> None:
         self.sender.reset()
@@ -102,5 +103,3 @@ class Anchorer:
         with the decoded reason if the call would revert."""
         return self.sender.transact(self.ledger, data, gas=gas, timeout=timeout)
 
-
-_ = ChainUnavailable  # re-exported for callers that catch it from here

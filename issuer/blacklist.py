@@ -24,7 +24,7 @@ from issuer.csvfiles import read_csv_rows
 from issuer.digests import DigestName, digest, digest_for_centre
 from issuer.errors import EXIT_USAGE, ConfigurationError, HpfIssuerError
 from issuer.ids import mask_id, normalise_id, subject_ref
-from issuer.quota import CheckQuota
+from issuer.quotas import CheckQuota
 from node import chain_accounts
 from node.bindings import AccessPurpose, BlacklistReason, Contracts, EntryStatus, LiftReason, Sender
 from node.deploy import DeploymentRecord, load_contracts
@@ -58,6 +58,7 @@ class BlacklistError(HpfIssuerError):
 
 class BadBlacklistInput(BlacklistError):
     exit_code = EXIT_USAGE
+    http_status = 400
 
 
 class AlreadyListed(BlacklistError):
@@ -475,7 +476,7 @@ def open_service(settings: Settings, centre: int, consortium_key: bytes, *, trac
     queue = None
     if trace:
         queue = TraceQueue(settings.home / "issuer" / f"trace-{centre}.sqlite", contracts.trace, operator,
-                           batch_size=1000)
+                           batch_size=1000, fsync=settings.trace_fsync)
     storage = settings.home / "issuer" / str(centre)
     if quota is None:
         from issuer.settings import get_issuer_settings  # noqa: PLC0415

@@ -28,7 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from typer.core import TyperCommand
 
 from issuer.errors import EXIT_FAILURE, EXIT_USAGE, HpfIssuerError
-from verifier.labels import ACCOUNT_STATUS_ZH
+from verifier.labels import ACCOUNT_STATUS_ZH, yuan
 
 __all__ = ["EXIT_OK", "EXIT_REJECTED", "EXIT_USAGE", "app", "main"]
 
@@ -204,7 +204,6 @@ def accounts_command(
     from issuer.db import Account, DepositMonth, session_scope
     from issuer.db.months import summarise_months
     from issuer.ids import check_centre_code, mask_id
-    from issuer.importer import format_yuan
 
     with _errors(json_out):
         check_centre_code(centre)
@@ -284,8 +283,8 @@ def accounts_command(
             r["name"],
             r["id_number"],
             status_zh[r["status"]],
-            format_yuan(r["monthly_amount"]),
-            format_yuan(r["balance"]),
+            yuan(r["monthly_amount"]),
+            yuan(r["balance"]),
             r["last_month"] or "-",
             str(r["months_continuous"]),
             "有" if r["loan_outstanding"] else "无",

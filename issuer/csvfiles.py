@@ -27,6 +27,7 @@ class BadCsvFile(HpfIssuerError):
     """The file cannot be read as a CSV table (missing, too large, a field over the limit)."""
 
     exit_code = EXIT_USAGE
+    http_status = 400
 
 
 def _looks_chinese(text: str) -> bool:

@@ -7,7 +7,7 @@ on chain with the reason code `superseded`.
 
 The supersession is recorded with the new certificate (`supersedes_id`) before anything is sent,
 so it survives a crash between anchoring the new one and revoking the old: `finish_supersessions`
-(run by the issuer at start and with its reconciliation, issuer/issuance.py) revokes every old
+(run by the issuer at start and with its reconciliation, issuer/issuance/service.py) revokes every old
 certificate whose anchored successor is still waiting for it.
 """
 

@@ -1,6 +1,6 @@
 """The words printed on a certificate's PDF and PNG that do not come from the payload: how to verify
 it (the verifier page's address, the number and the 核验码), the institution's name, the masked
-holder's name. Kept out of issuer/documents.py, which lays the page out."""
+holder's name. Kept out of issuer/documents/page.py, which lays the page out."""
 
 from __future__ import annotations
 

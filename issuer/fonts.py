@@ -12,7 +12,7 @@ font, far over the 100 ms budget of a PDF. This module subsets in about a millis
   original CIDs, no subroutines, the Private dicts of the font dicts they belong to.
 
 Text is shown with 2-byte CIDs (Identity-H); `CidFont.subset_cff` and the PDF writer in
-`issuer/documents.py` turn the CIDs a document used into the FontFile3 (CIDFontType0C), the
+`issuer/documents/pdf_fonts.py` turn the CIDs a document used into the FontFile3 (CIDFontType0C), the
 widths array and a ToUnicode CMap, so the text is searchable and copyable.
 """
 

@@ -60,6 +60,7 @@ class GovernanceError(HpfIssuerError):
 
 class GovernanceUsage(GovernanceError):
     exit_code = EXIT_USAGE
+    http_status = 400
 
 
 @dataclass(frozen=True, kw_only=True)

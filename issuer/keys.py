@@ -37,7 +37,7 @@ from node.settings import Settings
 from verifier import format as fmt
 from verifier import sm2
 
-MIN_GRACE = 1.5  # seconds; more than issuance._KEY_CHECK
+MIN_GRACE = 1.5  # seconds; more than issuance.signing._KEY_CHECK
 
 __all__ = [
     "ActiveKey",
@@ -60,6 +60,7 @@ class MalformedPublicKey(KeyError_):
     """A public key is not a well-formed key of its algorithm: never registered."""
 
     exit_code = EXIT_USAGE
+    http_status = 400
 
 
 @dataclass(frozen=True)
@@ -212,7 +213,7 @@ def rotate(engine: Engine, centre: int, passphrase: bytes, contracts: Contracts,
         new_key_id = new_row.key_id
     if old is None:
         return None, new_key_id
-    # Issuers re-read which key is active every second (issuance._KEY_CHECK): after the grace,
+    # Issuers re-read which key is active every second (issuance.signing._KEY_CHECK): after the grace,
     # none signs with the old key any more, and drain() anchors what they signed with it.
     time.sleep(max(grace, MIN_GRACE))
     drain(old.key_id)

@@ -33,6 +33,7 @@ _DUMMY = _hasher.hash("hpf-trust: no such account")
 
 class BadPassword(HpfIssuerError):
     exit_code = EXIT_USAGE
+    http_status = 400
 
 
 def hash_password(password: str) -> str:

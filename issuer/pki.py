@@ -16,9 +16,10 @@ RSA with PKCS#1 v1.5 signatures is deterministic, so a signed PDF re-rendered fr
 certificate text is byte-identical (issuer/documents.py). Validity starts at a fixed past date so
 that documents whose issued-at predates the creation of the files still verify.
 
-The passphrase comes from the argument, else from the environment (HPF_KEY_PASSPHRASE, as for
-the centre's certificate-signing keys), else the fixed :data:`DEMO_PASSPHRASE`: a demo default,
-named as such.
+The passphrase comes from the argument, else from the issuer's settings (HPF_KEY_PASSPHRASE, as
+for the centre's certificate-signing keys: `IssuerSettings.signing_key_passphrase`), whose DEMO
+passphrase stands in on the local demo network only, said in the log; elsewhere an unset
+passphrase is a ConfigurationError.
 """
 
 from __future__ import annotations
@@ -39,7 +40,6 @@ from node.private_files import check_not_world_readable, private_dir
 
 __all__ = [
     "DEMO_CA_NAME",
-    "DEMO_PASSPHRASE",
     "PASSPHRASE_ENV",
     "CentreCredentials",
     "ensure_centre_certificate",
@@ -48,9 +48,7 @@ __all__ = [
 
 DEMO_CA_NAME: Final = "hpf-trust DEMO Root CA (not for production)"
 DEMO_ORGANISATION: Final = "hpf-trust DEMO"
-DEMO_PASSPHRASE: Final = "hpf-trust-DEMO-passphrase"
-"""Used only when neither an argument nor HPF_KEY_PASSPHRASE gives one. Demo only."""
-PASSPHRASE_ENV: Final = "HPF_KEY_PASSPHRASE"  # the same as the centre's COSE signing keys
+PASSPHRASE_ENV: Final = "HPF_KEY_PASSPHRASE"  # the setting's variable: the same as the centre's COSE signing keys
 
 _NOT_BEFORE: Final = datetime(2020, 1, 1, tzinfo=UTC)
 _CA_NOT_AFTER: Final = datetime(2046, 1, 1, tzinfo=UTC)
@@ -65,7 +63,9 @@ CentreCredentials = tuple[x509.Certificate, rsa.RSAPrivateKey, list[x509.Certifi
 
 def _passphrase(passphrase: str | bytes | None) -> bytes:
     if passphrase is None:
-        passphrase = os.environ.get(PASSPHRASE_ENV) or DEMO_PASSPHRASE
+        from issuer.settings import IssuerSettings  # noqa: PLC0415
+
+        passphrase = IssuerSettings().signing_key_passphrase()  # read now, not a cached copy
     value = passphrase.encode() if isinstance(passphrase, str) else bytes(passphrase)
     if not value:
         raise ValueError("the key passphrase must not be empty")

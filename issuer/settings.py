@@ -38,7 +38,8 @@ from pydantic_settings import SettingsConfigDict
 
 from issuer.errors import ConfigurationError
 from issuer.ids import CONSORTIUM_KEY_LENGTH, check_centre_code
-from node.settings import HpfSettings
+from node.log import get_logger
+from node.settings import DEMO_KEY_PASSPHRASE, HpfSettings
 
 __all__ = [
     "DEMO_CONSORTIUM_KEY",
@@ -49,11 +50,11 @@ __all__ = [
     "get_issuer_settings",
 ]
 
+log = get_logger("hpf.issuer.settings")
+
 #: DEMO ONLY. The consortium key of the local demo network, derived from a public string so
 #: anyone can reproduce it. Used only when HPF_RPC_URL is unset; never on a real network.
 DEMO_CONSORTIUM_KEY: bytes = hashlib.sha256(b"hpf-trust DEMO consortium key, local network only").digest()
-#: DEMO ONLY. Encrypts the local demo network's signing keys when HPF_KEY_PASSPHRASE is unset.
-DEMO_KEY_PASSPHRASE = "hpf-trust DEMO passphrase, local network only"
 #: DEMO: the suite of each demo centre's first signing key on the local network (both suites shown).
 DEMO_SIGNING_ALGORITHMS: dict[int, str] = {460400: "sm2"}
 #: The demo centres' service ports on the local network.
@@ -232,10 +233,13 @@ class IssuerSettings(HpfSettings):
         return keys
 
     def signing_key_passphrase(self) -> bytes:
-        """The passphrase that encrypts signing keys, or a `ConfigurationError` off the demo network."""
+        """The passphrase that encrypts signing keys (the centre's COSE keys, its PDF signer's key),
+        or a `ConfigurationError` off the demo network; the DEMO passphrase only on the local network,
+        said in the log."""
         if self.key_passphrase is not None and self.key_passphrase.get_secret_value():
             return self.key_passphrase.get_secret_value().encode("utf-8")
         if self.local:
+            log.info("HPF_KEY_PASSPHRASE is unset: the local demo network's DEMO passphrase encrypts the keys")
             return DEMO_KEY_PASSPHRASE.encode("utf-8")
         raise ConfigurationError(
             "HPF_KEY_PASSPHRASE is not set: a centre on a real network must give the passphrase that "

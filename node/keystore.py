@@ -10,28 +10,41 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Protocol
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from pydantic import SecretStr
 
 from node.errors import ConfigError
-from node.settings import Settings
+from node.log import get_logger
+from node.settings import DEMO_KEY_PASSPHRASE, Settings
 
 __all__ = ["DEMO_KEY_PASSPHRASE", "create_account", "keystore_path", "load_account", "passphrase"]
 
-#: DEMO ONLY. Encrypts the local demo network's keys when HPF_KEY_PASSPHRASE is unset.
-DEMO_KEY_PASSPHRASE = "hpf-trust DEMO passphrase, local network only"
+log = get_logger("hpf.keystore")
 #: scrypt cost: 2^15 takes ~0.1 s and 32 MB, enough for a key that also needs the file.
 _SCRYPT_N = 2**15
 
 
-def passphrase(settings: Settings) -> str:
-    value = os.environ.get("HPF_KEY_PASSPHRASE") or getattr(settings, "key_passphrase", None)
-    if value is not None and not isinstance(value, str):
-        value = value.get_secret_value()
+class _PassphraseSettings(Protocol):
+    """What `passphrase` reads: node's or the issuer's settings (both have these)."""
+
+    @property
+    def key_passphrase(self) -> SecretStr | None: ...
+
+    @property
+    def local(self) -> bool: ...
+
+
+def passphrase(settings: _PassphraseSettings) -> str:
+    """HPF_KEY_PASSPHRASE, read through the settings; the DEMO passphrase only on the local demo
+    network (said in the log); otherwise a ConfigError."""
+    value = settings.key_passphrase.get_secret_value() if settings.key_passphrase is not None else ""
     if value:
-        return str(value)
+        return value
     if settings.local:
+        log.info("HPF_KEY_PASSPHRASE is unset: the local demo network's DEMO passphrase encrypts the keys")
         return DEMO_KEY_PASSPHRASE
     raise ConfigError("HPF_KEY_PASSPHRASE is not set: it encrypts the chain account keys at rest.")
 

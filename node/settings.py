@@ -21,6 +21,9 @@ from pydantic_settings import (
 
 DEFAULT_PORT = 8545
 DEFAULT_CHAIN_ID = 46000  # "46": Hainan's province code; a chain id no public network uses.
+#: DEMO ONLY. Encrypts the local demo network's keys (chain accounts, signing keys, the PDF
+#: signer's) when HPF_KEY_PASSPHRASE is unset; never used off the local network.
+DEMO_KEY_PASSPHRASE = "hpf-trust DEMO passphrase, local network only"
 
 
 class HpfSettings(BaseSettings):
@@ -57,6 +60,8 @@ class Settings(HpfSettings):
     institution_key: SecretStr | None = Field(default=None, description="a lender's account key (access trace)")
     operator_key: SecretStr | None = Field(default=None, description="a centre's operator account key")
     admin_key: SecretStr | None = Field(default=None, description="a centre's admin account key (registers keys)")
+    key_passphrase: SecretStr | None = Field(
+        default=None, description="encrypts the chain account keys at rest (HPF_KEY_PASSPHRASE)")
     block_time: int = Field(default=0, ge=0, description="local node: seconds per block, 0 = mine on demand")
     verifier_host: str = "127.0.0.1"
     verifier_port: int = Field(default=8600, ge=1, le=65535)
@@ -85,6 +90,8 @@ class Settings(HpfSettings):
     verifier_verifications_per_day: int = Field(default=5_000, ge=0, description="per institution")
     verifier_blacklist_checks_per_minute: int = Field(default=60, ge=0, description="per institution")
     verifier_blacklist_checks_per_day: int = Field(default=2_000, ge=0, description="per institution")
+    trace_fsync: bool = Field(
+        default=False, description="access-trace queues fsync every record (survive power loss; slower)")
     log_level: str = "INFO"
     log_json: bool = False
 
@@ -109,7 +116,7 @@ class Settings(HpfSettings):
 
     @property
     def index_file(self) -> Path:
-        """The event index of this chain's deployment (node/indexer.py)."""
+        """The event index of this chain's deployment (node/indexer/)."""
         return self.home / "index" / f"{self.chain_id}.sqlite"
 
     @property

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import segno
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -21,7 +22,7 @@ from verifier.merkle import MAX_BATCH_SIZE, MerkleTree
 
 
 def main() -> int:
-    key = fmt.Ed25519PrivateKey.from_private_bytes(hashlib.sha256(b"hpf-trust DEMO sizes key").digest())
+    key = Ed25519PrivateKey.from_private_bytes(hashlib.sha256(b"hpf-trust DEMO sizes key").digest())
     kid = fmt.key_id_for(fmt.public_key_bytes(key))
     print("| certificate | characters | QR version (Q) |\n|---|---:|---:|")
     for purpose in fmt.PURPOSES:

@@ -177,7 +177,8 @@ def serve(
 
     settings = get_settings()
     uvicorn.run(
-        "verifier.api.asgi:app",
+        "verifier.api.asgi:create_app",
+        factory=True,
         host=host or settings.verifier_host,
         port=port or settings.verifier_port,
         workers=workers,

@@ -31,6 +31,19 @@ from typing import Any
 import cbor2
 
 from verifier import format as fmt
+from verifier.format.content import (
+    _ACCOUNT_MASKED_RE,
+    _ACCOUNT_RE,
+    _ID_MASKED_RE,
+    _ID_MIN_MASKED,
+    _NUMBER_RE,
+    _check_date,
+    _check_month,
+    _check_text,
+    _check_uint,
+    _malformed,
+)
+from verifier.format.wire import _cbor_loads, _from_wire, _to_wire
 from verifier.labels import ACCOUNT_STATUS_ZH, format_rate, yuan
 
 __all__ = [
@@ -97,7 +110,7 @@ class Claim:
     holds: bool
 
     def to_wire(self) -> list[Any]:
-        return [fmt.PAYLOAD_KEYS[self.field], OPS[self.op], fmt._to_wire(self.field, self.value), self.holds]
+        return [fmt.PAYLOAD_KEYS[self.field], OPS[self.op], _to_wire(self.field, self.value), self.holds]
 
     def text_zh(self) -> str:
         yes = "是" if self.holds else "否"
@@ -167,7 +180,7 @@ def claim(full: fmt.Certificate, field_name: str, op: str, value: Any) -> Claim:
 
 
 def _disclosure(salt: bytes, name: str, value: Any) -> bytes:
-    return cbor2.dumps([salt, fmt.PAYLOAD_KEYS[name], fmt._to_wire(name, value)], canonical=True)
+    return cbor2.dumps([salt, fmt.PAYLOAD_KEYS[name], _to_wire(name, value)], canonical=True)
 
 
 def sd_digest(disclosure: bytes) -> bytes:
@@ -199,7 +212,7 @@ class MinimalCertificate:
         _check_envelope(self)
         if not 1 <= len(self.digests) <= len(SD_FIELDS) + 1 or len(set(self.digests)) != len(self.digests) or any(
                 type(d) is not bytes or len(d) != SD_DIGEST_LENGTH for d in self.digests):
-            fmt._malformed(f"A minimal certificate carries 1 to {len(SD_FIELDS) + 1} distinct "
+            _malformed(f"A minimal certificate carries 1 to {len(SD_FIELDS) + 1} distinct "
                            f"{SD_DIGEST_LENGTH}-byte digests.")
 
     def value(self, name: str) -> Any:
@@ -216,7 +229,7 @@ class MinimalCertificate:
         for name in ENVELOPE_FIELDS:
             value = getattr(self, name)
             if value is not None:
-                payload[fmt.PAYLOAD_KEYS[name]] = fmt._to_wire(name, value)
+                payload[fmt.PAYLOAD_KEYS[name]] = _to_wire(name, value)
         payload[SD_DIGESTS_KEY] = b"".join(sorted(self.digests))
         if self.claims:
             payload[CLAIMS_KEY] = [c.to_wire() for c in self.claims]
@@ -250,59 +263,59 @@ class MinimalCertificate:
 
 
 def _check_envelope(c: MinimalCertificate) -> None:
-    fmt._check_text("number", c.number, 40, fmt._NUMBER_RE)
-    fmt._check_uint("centre_code", c.centre_code, 100_000, 999_999)
+    _check_text("number", c.number, 40, _NUMBER_RE)
+    _check_uint("centre_code", c.centre_code, 100_000, 999_999)
     if type(c.purpose) is not str or c.purpose not in fmt.PURPOSES:
-        fmt._malformed(f"Field 'purpose' must be one of {', '.join(fmt.PURPOSES)}, not {c.purpose!r}.")
+        _malformed(f"Field 'purpose' must be one of {', '.join(fmt.PURPOSES)}, not {c.purpose!r}.")
     if c.audience is not None:
-        fmt._check_uint("audience", c.audience, 1_000_000, 2**32 - 1)
-    fmt._check_uint("issued_at", c.issued_at)
-    fmt._check_uint("valid_until", c.valid_until)
+        _check_uint("audience", c.audience, 1_000_000, 2**32 - 1)
+    _check_uint("issued_at", c.issued_at)
+    _check_uint("valid_until", c.valid_until)
     if c.valid_until <= c.issued_at:
-        fmt._malformed("Field 'valid_until' must be later than 'issued_at'.")
+        _malformed("Field 'valid_until' must be later than 'issued_at'.")
     if type(c.subject_ref) is not bytes or len(c.subject_ref) != 32:
-        fmt._malformed("Field 'subject_ref' must be 32 bytes.")
+        _malformed("Field 'subject_ref' must be 32 bytes.")
     if c.supersedes is not None:
-        fmt._check_text("supersedes", c.supersedes, 40, fmt._NUMBER_RE)
+        _check_text("supersedes", c.supersedes, 40, _NUMBER_RE)
         if c.supersedes == c.number:
-            fmt._malformed("Field 'supersedes' must name another certificate than this one.")
+            _malformed("Field 'supersedes' must name another certificate than this one.")
 
 
 def _check_masked(name: str, value: Any, max_len: int, pattern: re.Pattern[str], masked: Callable[[str], bool]) -> None:
     """A masked text field: valid text first, then masked enough."""
-    fmt._check_text(name, value, max_len, pattern)
+    _check_text(name, value, max_len, pattern)
     if not masked(value):
-        fmt._malformed(f"Field '{name}' is not masked.")
+        _malformed(f"Field '{name}' is not masked.")
 
 
 def _check_field(name: str, value: Any) -> None:
     """One disclosed value, checked as `Certificate` checks it (cross-field rules where both
     fields are disclosed are checked by `_check_pairs`)."""
     checks: dict[str, Callable[[Any], object]] = {
-        "name": lambda v: fmt._check_text(name, v, 64),
-        "id_masked": lambda v: _check_masked(name, v, 18, fmt._ID_MASKED_RE, lambda s: s.count("*") >= fmt._ID_MIN_MASKED),
-        "employer_name": lambda v: fmt._check_text(name, v, 64),
-        "employer_account": lambda v: fmt._check_text(name, v, 32, fmt._ACCOUNT_RE),
-        "account_masked": lambda v: _check_masked(name, v, 32, fmt._ACCOUNT_MASKED_RE, lambda s: "*" in s),
+        "name": lambda v: _check_text(name, v, 64),
+        "id_masked": lambda v: _check_masked(name, v, 18, _ID_MASKED_RE, lambda s: s.count("*") >= _ID_MIN_MASKED),
+        "employer_name": lambda v: _check_text(name, v, 64),
+        "employer_account": lambda v: _check_text(name, v, 32, _ACCOUNT_RE),
+        "account_masked": lambda v: _check_masked(name, v, 32, _ACCOUNT_MASKED_RE, lambda s: "*" in s),
         "account_status": lambda v: None,  # _from_wire checked it
-        "account_opened": lambda v: fmt._check_date(name, v),
-        "employee_rate_bp": lambda v: fmt._check_uint(name, v, 0, 10_000),
-        "employer_rate_bp": lambda v: fmt._check_uint(name, v, 0, 10_000),
-        "first_month": lambda v: fmt._check_month(name, v),
-        "last_month": lambda v: fmt._check_month(name, v),
-        "loan_outstanding": lambda v: type(v) is bool or fmt._malformed("Field 'loan_outstanding' must be true or false."),
+        "account_opened": lambda v: _check_date(name, v),
+        "employee_rate_bp": lambda v: _check_uint(name, v, 0, 10_000),
+        "employer_rate_bp": lambda v: _check_uint(name, v, 0, 10_000),
+        "first_month": lambda v: _check_month(name, v),
+        "last_month": lambda v: _check_month(name, v),
+        "loan_outstanding": lambda v: type(v) is bool or _malformed("Field 'loan_outstanding' must be true or false."),
     }
-    checks.get(name, lambda v: fmt._check_uint(name, v))(value)
+    checks.get(name, lambda v: _check_uint(name, v))(value)
 
 
 def _check_pairs(shown: Mapping[str, Any]) -> None:
     if "first_month" in shown and "last_month" in shown:
-        first, last = fmt._check_month("first_month", shown["first_month"]), fmt._check_month(
+        first, last = _check_month("first_month", shown["first_month"]), _check_month(
             "last_month", shown["last_month"])
         if last < first:
-            fmt._malformed("Field 'last_month' must not be before 'first_month'.")
+            _malformed("Field 'last_month' must not be before 'first_month'.")
         if "months_continuous" in shown:
-            fmt._check_uint("months_continuous", shown["months_continuous"], 0, last - first + 1)
+            _check_uint("months_continuous", shown["months_continuous"], 0, last - first + 1)
 
 
 def _open_disclosures(disclosures: Sequence[bytes], digests: Sequence[bytes]) -> tuple[tuple[tuple[str, Any], ...], int]:
@@ -312,15 +325,15 @@ def _open_disclosures(disclosures: Sequence[bytes], digests: Sequence[bytes]) ->
     seen: set[int] = set()
     mismatched = 0
     for raw in disclosures:
-        item = fmt._cbor_loads(raw, "disclosure")
+        item = _cbor_loads(raw, "disclosure")
         if not (isinstance(item, list) and len(item) == 3 and type(item[0]) is bytes and len(item[0]) == SALT_LENGTH
                 and type(item[1]) is int and item[1] in _SD_BY_KEY):
-            fmt._malformed(f"A disclosure is not [{SALT_LENGTH}-byte salt, field key, value] of a withholdable field.")
+            _malformed(f"A disclosure is not [{SALT_LENGTH}-byte salt, field key, value] of a withholdable field.")
         if item[1] in seen:
-            fmt._malformed(f"Field key {item[1]} is disclosed twice.")
+            _malformed(f"Field key {item[1]} is disclosed twice.")
         seen.add(item[1])
         name = _SD_BY_KEY[item[1]]
-        value = fmt._from_wire(name, item[2])
+        value = _from_wire(name, item[2])
         _check_field(name, value)
         if sd_digest(raw) not in signed:
             mismatched += 1  # forged or altered: never shown; the signature check fails on it
@@ -357,7 +370,7 @@ def make_minimal(full: fmt.Certificate, *, disclose: Iterable[str] | None = None
     if unknown:
         raise ValueError(f"cannot disclose {', '.join(unknown)}: use fields of {', '.join(SD_FIELDS)}")
     chosen = tuple(_disclosure(salt(SALT_LENGTH), n, getattr(full, n)) for n in SD_FIELDS if n in names)
-    withheld = {fmt.PAYLOAD_KEYS[n]: fmt._to_wire(n, getattr(full, n)) for n in SD_FIELDS if n not in names}
+    withheld = {fmt.PAYLOAD_KEYS[n]: _to_wire(n, getattr(full, n)) for n in SD_FIELDS if n not in names}
     rest = cbor2.dumps([salt(REST_SALT_LENGTH), 0, withheld], canonical=True)
     base = MinimalCertificate(
         number=full.number, centre_code=full.centre_code, purpose=full.purpose, audience=full.audience,
@@ -373,41 +386,41 @@ def decode_minimal(payload: dict[int, Any], disclosures: Sequence[bytes]) -> Min
     allowed = {0, SD_DIGESTS_KEY, CLAIMS_KEY} | {fmt.PAYLOAD_KEYS[n] for n in ENVELOPE_FIELDS}
     unknown = sorted(k for k in payload if k not in allowed)
     if unknown:
-        fmt._malformed(f"The minimal payload has key {unknown[0]}, which it may not carry in clear.")
+        _malformed(f"The minimal payload has key {unknown[0]}, which it may not carry in clear.")
     values: dict[str, Any] = {}
     for name in ENVELOPE_FIELDS:
         key = fmt.PAYLOAD_KEYS[name]
         if key in payload:
             if payload[key] is None:
-                fmt._malformed(f"Field '{name}' is null; an absent value is left out of the payload.")
-            values[name] = fmt._from_wire(name, payload[key])
+                _malformed(f"Field '{name}' is null; an absent value is left out of the payload.")
+            values[name] = _from_wire(name, payload[key])
         elif name not in ("audience", "supersedes"):
-            fmt._malformed(f"The payload lacks field '{name}' (key {key}).")
+            _malformed(f"The payload lacks field '{name}' (key {key}).")
     raw = payload.get(SD_DIGESTS_KEY)
     if type(raw) is not bytes or not raw or len(raw) % SD_DIGEST_LENGTH:
-        fmt._malformed(f"The minimal payload's digests (key {SD_DIGESTS_KEY}) are not "
+        _malformed(f"The minimal payload's digests (key {SD_DIGESTS_KEY}) are not "
                        f"{SD_DIGEST_LENGTH}-byte digests.")
     digests = tuple(raw[i:i + SD_DIGEST_LENGTH] for i in range(0, len(raw), SD_DIGEST_LENGTH))
     claims = _decode_claims(payload[CLAIMS_KEY]) if CLAIMS_KEY in payload else ()
     if len(disclosures) > len(SD_FIELDS):
-        fmt._malformed("The certificate carries more disclosures than it has fields.")
+        _malformed("The certificate carries more disclosures than it has fields.")
     base = MinimalCertificate(**values, digests=digests, claims=claims)
     return _with_disclosures(base, tuple(disclosures))
 
 
 def _decode_claims(raw: Any) -> tuple[Claim, ...]:
     if not isinstance(raw, list) or not 1 <= len(raw) <= _MAX_CLAIMS:
-        fmt._malformed(f"The threshold statements (key {CLAIMS_KEY}) are not a list of 1 to {_MAX_CLAIMS}.")
+        _malformed(f"The threshold statements (key {CLAIMS_KEY}) are not a list of 1 to {_MAX_CLAIMS}.")
     out = []
     for item in raw:
         if not (isinstance(item, list) and len(item) == 4 and type(item[0]) is int and item[0] in _SD_BY_KEY
                 and _SD_BY_KEY[item[0]] in _CLAIM_FIELDS and type(item[1]) is int and item[1] in _OP_BY_WIRE
                 and type(item[3]) is bool):
-            fmt._malformed("A threshold statement is not [field key, operator 1-3, value, true/false].")
+            _malformed("A threshold statement is not [field key, operator 1-3, value, true/false].")
         name = _SD_BY_KEY[item[0]]
         if name in _EQUALITY_ONLY and _OP_BY_WIRE[item[1]] != "==":
-            fmt._malformed(f"A threshold statement on '{name}' can only be an equality (operator 3).")
-        value = fmt._from_wire(name, item[2])
+            _malformed(f"A threshold statement on '{name}' can only be an equality (operator 3).")
+        value = _from_wire(name, item[2])
         _check_field(name, value)
         out.append(Claim(field=name, op=_OP_BY_WIRE[item[1]], value=value, holds=item[3]))
     return tuple(out)

@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from node.bindings import BlacklistEntry, CertificateStatus, KeyAlgorithm
+from node.bindings import BlacklistEntry, CertificateStatus, KeyAlgorithm, enum_code
 from verifier import explain
 from verifier import format as fmt
 from verifier.chain import ChainReader, ChainUnavailable, PublicKey
@@ -447,7 +447,7 @@ class Verifier:
         revocation = None
         if ctx.status is not None and ctx.status.revoked:
             revocation = {"revoked_at": ctx.status.revoked_at,
-                          "revocation_reason": ctx.status.revocation_reason.name.lower().replace("_", "-")}
+                          "revocation_reason": enum_code(ctx.status.revocation_reason)}
         json_checks = [c.to_json() for c in checks]
         return VerificationResult(
             verdict=verdict,

@@ -46,7 +46,7 @@ class TraceQueue:
     """A durable queue of access records for one recorder account, flushed in batches."""
 
     def __init__(self, db_path: Path, trace: AccessTraceBinding, sender: Sender, *, batch_size: int = 100,
-                 interval: float = 2.0) -> None:
+                 interval: float = 2.0, fsync: bool = False) -> None:
         private_file(db_path)  # who checked which certificate: owner only
         self.db_path = db_path
         self.trace = trace
@@ -57,8 +57,8 @@ class TraceQueue:
         self._db.execute("PRAGMA journal_mode=WAL")
         # WAL with synchronous=NORMAL: a committed record survives a crash of this process (the
         # operating system holds the log); FULL would fsync every request and cap the API near
-        # 150 requests a second. Set HPF_TRACE_FSYNC=1 to survive power loss too.
-        sync = "FULL" if os.environ.get("HPF_TRACE_FSYNC") == "1" else "NORMAL"
+        # 150 requests a second. `fsync` (setting HPF_TRACE_FSYNC=1) survives power loss too.
+        sync = "FULL" if fsync else "NORMAL"
         self._db.execute(f"PRAGMA synchronous={sync}")
         self._db.executescript(_SCHEMA)
         self._lock = threading.Lock()
@@ -130,10 +130,10 @@ class TraceQueue:
         # Sealed now, to the trace key on chain now: the plain references never leave this queue.
         sealed, purposes = self.trace.seal([(bytes(r[1]), AccessPurpose(int(r[2]))) for r in rows])
         tx_hash = self.sender.send(self.trace.contract.functions.record(sealed, purposes), wait=False)
-        tx = "0x" + bytes(tx_hash).hex()  # type: ignore[arg-type]
+        tx = "0x" + bytes(tx_hash).hex()
         with self._lock:
             self._db.executemany("UPDATE queue SET tx=? WHERE seq=?", [(tx, r[0]) for r in rows])
-        self.sender.wait(tx_hash)  # type: ignore[arg-type]
+        self.sender.wait(tx_hash)
         with self._lock:
             self._db.execute("DELETE FROM queue WHERE tx=?", (tx,))
         log.info("access records sent", count=len(rows), tx=tx)
@@ -203,7 +203,8 @@ def open_queue(settings: Settings, institution: int, w3: Web3 | None = None) -> 
     account = institution_account(settings, institution)
     check_institution_account(w3, record.addresses()["Consortium"], account.address, institution)
     sender = account_sender(w3, account, settings)
-    return TraceQueue(settings.home / "verifier" / f"trace-{institution}.sqlite", trace, sender)
+    return TraceQueue(settings.home / "verifier" / f"trace-{institution}.sqlite", trace, sender,
+                      fsync=settings.trace_fsync)
 
 
 def record_verifications(settings: Settings, institution: int, results: list[VerificationResult]) -> None:

@@ -26,7 +26,9 @@ def serve(centre: int, host: str, port: int, *, workers: int = 1) -> None:
         uvicorn.run(create_app(centre), host=host, port=port, workers=1, log_level=level, access_log=False,
                     proxy_headers=False)
         return
-    os.environ["HPF_PORTAL_CENTRE"] = str(centre)
+    from issuer.api.asgi import PORTAL_CENTRE_ENV  # noqa: PLC0415
+
+    os.environ[PORTAL_CENTRE_ENV] = str(centre)
     os.environ.setdefault("HPF_SESSION_SECRET", secrets.token_hex(32))
-    uvicorn.run("issuer.api.asgi:app", host=host, port=port, workers=workers, log_level=level, access_log=False,
-                proxy_headers=False)
+    uvicorn.run("issuer.api.asgi:create_app", factory=True, host=host, port=port, workers=workers, log_level=level,
+                access_log=False, proxy_headers=False)

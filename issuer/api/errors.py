@@ -1,5 +1,6 @@
 """Every error the portal API answers is JSON `{"error": English sentence, "error_zh": Chinese
-sentence}` with a fitting status: domain errors are mapped here, validation errors reshaped."""
+sentence}` with a fitting status: a domain error carries its own (`http_status`), validation errors are
+reshaped here."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from issuer.api.state import ChainServiceDown, log
-from issuer.errors import EXIT_USAGE, ConfigurationError, HpfIssuerError
+from issuer.errors import HpfIssuerError
 
 CHAIN_DOWN = ("The consortium chain cannot be reached right now; please try again shortly.",
               "暂时无法连接联盟区块链，请稍后再试。")
@@ -53,27 +54,13 @@ class ApiError(HTTPException):
 
 
 def chain_down(detail: str | None = None) -> ApiError:
-    extra = {"detail": detail} if detail else {}
+    extra: dict[str, Any] = {"detail": detail} if detail else {}
     return ApiError(503, CHAIN_DOWN[0], CHAIN_DOWN[1], **extra)
 
 
 def status_of(exc: HpfIssuerError) -> int:
-    from issuer.blacklist import BadBlacklistInput, BlacklistError  # noqa: PLC0415
-    from issuer.issuance import BadRequest, NotFound  # noqa: PLC0415
-
-    from issuer.quota import QuotaExceeded  # noqa: PLC0415
-
-    if isinstance(exc, NotFound):
-        return 404
-    if isinstance(exc, QuotaExceeded):
-        return 429
-    if isinstance(exc, BadRequest | BadBlacklistInput) or exc.exit_code == EXIT_USAGE:
-        return 400
-    if isinstance(exc, ConfigurationError):
-        return 503
-    if isinstance(exc, BlacklistError):
-        return 409
-    return 409
+    """The status a domain error answers with: its class says (`http_status`, issuer/errors.py)."""
+    return exc.http_status
 
 
 def _body(error: str, error_zh: str | None, status: int, **extra: Any) -> dict[str, Any]:
@@ -109,7 +96,9 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(HpfIssuerError)
     async def _issuer(request: Request, exc: HpfIssuerError) -> JSONResponse:
         status = status_of(exc)
-        return JSONResponse(_body(exc.message, exc.message_zh, status), status_code=status)
+        retry_after = getattr(exc, "retry_after", None)  # a quota that knows when its window ends
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+        return JSONResponse(_body(exc.message, exc.message_zh, status), status_code=status, headers=headers)
 
     @app.exception_handler(ContractError)
     async def _contract(request: Request, exc: ContractError) -> JSONResponse:

@@ -14,7 +14,9 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from issuer.api import employee, errors, governance, public, staff
+from issuer.api import errors
+from issuer.api.models import HealthPublic
+from issuer.api.routes import employee, governance, public, staff
 from issuer.api.state import ChainServiceDown, Lazy, PortalState, Sessions, log
 from issuer.limits import LoginThrottle
 from issuer.settings import IssuerSettings
@@ -142,7 +144,6 @@ def create_app(
     app.include_router(staff.router)
     app.include_router(public.router)
     app.include_router(governance.router)
-    app.include_router(governance.employee_router)
     # Pure ASGI middlewares: authenticate from the headers, then bound the body as it streams; every
     # response (pages and API) carries the security headers (verifier/http_guard.py).
     app.add_middleware(BodyLimit, policy=_body_policy, error=lambda status, en, zh: {"error": en, "error_zh": zh},
@@ -150,7 +151,7 @@ def create_app(
                                      "请先登录，或提供工作人员密钥（X-Staff-Key）。"))
     app.add_middleware(SecurityHeaders)
 
-    @app.get("/healthz", tags=["health"])
+    @app.get("/healthz", tags=["health"], response_model=HealthPublic)
     def healthz(request: Request) -> dict[str, Any]:
         st: PortalState = request.app.state.hpf
         try:

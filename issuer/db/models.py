@@ -145,7 +145,9 @@ class Base(DeclarativeBase):
 
 
 class Account(Base):
-    """An employee's provident-fund account at this centre (one per person per centre)."""
+    """An employee's provident-fund account at this centre (one per person per centre). Its facts
+    are the fields named in issuer/accounts.py (`FACT_FIELDS`, tests/issuer/test_accounts.py
+    checks they agree): code that reads or writes records selects them through those tuples."""
 
     __tablename__ = "accounts"
     __table_args__ = (

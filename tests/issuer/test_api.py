@@ -462,7 +462,7 @@ def test_the_centre_names_itself_and_its_docs_work_offline(app: Any) -> None:
 
 
 def test_a_certificate_by_number_and_code(app: Any, issued: dict[str, Any]) -> None:
-    from issuer.api import public
+    from issuer.api.routes import public
     from verifier.code import code_of_text
 
     c = client(app)
@@ -485,7 +485,7 @@ def test_wrong_codes_are_counted_by_every_worker_and_kept_across_restarts(
 ) -> None:
     """The 核验码 counts live in the centre's database (before: in each process's memory, so four
     workers gave four times the guesses and a restart gave them all back)."""
-    from issuer.api import public
+    from issuer.api.routes import public
     from verifier.code import code_of_text
 
     ns, iset, _ = network
@@ -581,3 +581,21 @@ def test_a_minimal_certificate_is_its_own_kind(app: Any, employees: list[str]) -
     assert again["existing"] is True and again["number"] == minimal["number"]
     assert c.post("/v1/certificates", json={"purpose": "rental"}).json()["number"] == full["number"]
     assert c.get(f"/v1/certificates/{minimal['number']}/pdf").content.startswith(b"%PDF")
+
+
+def test_domain_errors_carry_their_http_status() -> None:
+    """The portal answers a domain error with the status its class carries (no isinstance ladder)."""
+    from issuer.api.errors import status_of
+    from issuer.blacklist import AlreadyListed, BadBlacklistInput
+    from issuer.errors import ConfigurationError, HpfIssuerError, InvalidCentreCode
+    from issuer.governance import GovernanceError, GovernanceUsage
+    from issuer.issuance import BadRequest, NotFound
+    from issuer.quotas import QuotaExceeded
+
+    expected = {HpfIssuerError: 409, ConfigurationError: 503, InvalidCentreCode: 400, BadBlacklistInput: 400,
+                AlreadyListed: 409, GovernanceError: 409, GovernanceUsage: 400, BadRequest: 400, NotFound: 404,
+                QuotaExceeded: 429}
+    for cls, status in expected.items():
+        exc = cls.__new__(cls)
+        assert status_of(exc) == status, cls
+    assert QuotaExceeded("over", message_zh="超额", retry_after=5).retry_after == 5

@@ -17,7 +17,7 @@ from web3 import Web3
 from issuer.blacklist import BadBlacklistInput, BlacklistError, BlacklistService, open_service
 from issuer.errors import InvalidIdNumber
 from issuer.ids import make_id, subject_ref
-from issuer.quota import CheckQuota, QuotaExceeded
+from issuer.quotas import CheckQuota, QuotaExceeded
 from issuer.settings import DEMO_CONSORTIUM_KEY
 from node import accounts as demo
 from node.bindings import AccessPurpose, AccessTraceBinding, LiftReason, Sender, unpack_access_record

@@ -32,7 +32,7 @@ from issuer.db import (
 )
 from issuer.demo_data import generate_csv
 from issuer.importer import import_accounts
-from issuer.issuance import _issued
+from issuer.issuance.reading import issued_certificate as _issued
 from issuer.settings import IssuerSettings
 from node import accounts as demo
 from node.bindings import Contracts

@@ -19,7 +19,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from PIL import Image
 
 from issuer import documents, pki
+from issuer.documents import canvas as page_canvas
+from issuer.documents import png as qr_png
 from verifier import format as fmt
+from verifier import labels
 from verifier.code import code_of_text
 from verifier.errors import MalformedCertificate
 from verifier.inputs import read_input, scan_input
@@ -143,6 +146,8 @@ def test_money_rates_and_times_are_formatted_exactly() -> None:
     assert documents.format_rate(1234) == "12.34%"
     assert documents.format_rate(5) == "0.05%"
     assert documents.format_time(ISSUED_AT) == "2026年05月17日 14:40:00"
+    assert documents.format_time is labels.format_time  # one definition, shared with the verifier
+    assert labels.format_date("2015-03-01") == "2015年03月01日" and labels.format_month("2026-04") == "2026年04月"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -253,7 +258,7 @@ def test_verifier_reads_the_embedded_copy_without_the_page(
     hpf1: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With the QR left off the page, the verifier still finds the text (metadata, attachment)."""
-    monkeypatch.setattr(documents._Canvas, "qr", lambda *args, **kwargs: None)
+    monkeypatch.setattr(page_canvas.Canvas, "qr", lambda *args, **kwargs: None)
     blank = documents.render_pdf(hpf1, centre_name=CENTRE)
     found = read_input(blank)
     assert [(f.text, f.source) for f in found] == [(hpf1, "pdf-embedded")]
@@ -410,13 +415,13 @@ def test_qr_png_scans_and_carries_the_number(hpf1: str) -> None:
     image = Image.open(io.BytesIO(png))
     assert image.format == "PNG" and image.mode == "L"
     symbol = documents.qr_matrix(hpf1)
-    side = (symbol.size + 8) * documents._PNG_SCALE
+    side = (symbol.size + 8) * qr_png._PNG_SCALE
     assert image.width == side and image.height > side  # a caption strip under the code
-    assert documents._PNG_SCALE >= 8  # a module is 0.85 mm or more at 300 dpi
+    assert qr_png._PNG_SCALE >= 8  # a module is 0.85 mm or more at 300 dpi
     # Pixel-exact: the code area holds pure black and white only, module by module.
     code = image.crop((0, 0, side, side))
     assert set(code.getdata()) == {0, 255}
-    scale = documents._PNG_SCALE
+    scale = qr_png._PNG_SCALE
     for i, row in enumerate(symbol.rows[::7]):
         y = (4 + i * 7) * scale + scale // 2
         for j, module in enumerate(row):
@@ -434,7 +439,7 @@ def test_qr_png_scans_when_printed_small(hpf1: str) -> None:
     png = documents.render_qr_png(hpf1, "x")
     image = Image.open(io.BytesIO(png))
     target = round(
-        40 / 25.4 * 150 * image.width / ((documents.qr_matrix(hpf1).size + 8) * documents._PNG_SCALE)
+        40 / 25.4 * 150 * image.width / ((documents.qr_matrix(hpf1).size + 8) * qr_png._PNG_SCALE)
     )
     small = image.resize((target, round(target * image.height / image.width)), Image.Resampling.BILINEAR)
     out = io.BytesIO()
@@ -510,7 +515,7 @@ def test_signing_works_inside_an_event_loop(
 def test_qr_png_caption_fits_a_small_code() -> None:
     number = "ABCDEFGHIJ-0123456789-ABCDEFGHIJ-0123456"  # the longest number the format allows
     image = Image.open(io.BytesIO(documents.render_qr_png("HPF1:ABC", number)))
-    side = (documents.qr_matrix("HPF1:ABC").size + 8) * documents._PNG_SCALE
+    side = (documents.qr_matrix("HPF1:ABC").size + 8) * qr_png._PNG_SCALE
     caption = image.crop((0, side, image.width, image.height))
     box = Image.eval(caption, lambda v: 255 - v).getbbox()
     assert box is not None and box[0] > 0 and box[2] < image.width and box[3] < caption.height

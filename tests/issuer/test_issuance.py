@@ -215,11 +215,11 @@ def test_a_batch_left_sealed_or_anchoring_by_a_crash_is_finished_exactly_once(
     idle = open_issuer(CENTRE, node_settings=ns, issuer_settings=iset, engine=engine)
     accounts = _accounts(engine, 4)
     ids = [idle.submit(account_id=a.id) for a in accounts[:2]]
-    sealed = idle._seal(force=True)  # the crash came after sealing, before sending
+    sealed = idle.batches.seal(force=True)  # the crash came after sealing, before sending
     assert len(sealed) == 1
     # Another batch that was sent and anchored, but the crash came before it was recorded.
     more = [idle.submit(account_id=a.id) for a in accounts[2:]]
-    (second,) = idle._seal(force=True)
+    (second,) = idle.batches.seal(force=True)
     with session_scope(engine) as s:
         root = s.get(Batch, second).root  # type: ignore[union-attr]
         s.execute(update(Batch).where(Batch.id == second).values(state=BatchState.ANCHORING))

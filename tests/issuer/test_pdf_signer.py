@@ -3,6 +3,8 @@ timestamp authority, the DEMO CA only on the demo network; the HPF1 text inside 
 
 from __future__ import annotations
 
+import hashlib
+import inspect
 import io
 import shutil
 import subprocess
@@ -195,3 +197,27 @@ def test_an_sm2_document_signing_certificate_is_refused_clearly(tmp_path: Path) 
         CENTRE: {"key": str(tmp_path / "k.pem"), "chain": str(tmp_path / "c.pem")}})
     with pytest.raises(ConfigurationError, match="SM2"):
         load(CENTRE, NAME, settings)
+
+
+def test_pyhanko_hooks_we_override_still_exist_and_run(sm2_text: str, pki: dict[str, Any]) -> None:
+    """issuer/documents/signing.py overrides two private pyHanko hooks because pyHanko has no public
+    way to fix the /ID and /ModDate of an incremental update: if pyHanko renames them, changes their
+    signatures or stops calling them, the signed PDF would silently stop being deterministic."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.pdf_utils.writer import BasePdfFileWriter
+
+    assert list(inspect.signature(IncrementalPdfFileWriter._handle_id).parameters) == ["prev"]
+    assert list(inspect.signature(BasePdfFileWriter._update_meta).parameters) == ["self"]
+    assert "_handle_id" in inspect.getsource(IncrementalPdfFileWriter.__init__)
+    assert "_update_meta" in inspect.getsource(BasePdfFileWriter._prep_dom_for_writing)
+
+    settings = IssuerSettings(home=pki["dir"], rpc_url=REAL_NETWORK, pdf_signers={
+        CENTRE: {"key": str(pki["dir"] / "c.key.pem"), "chain": str(pki["dir"] / "c.chain.pem")}})
+    pdf = documents.render_pdf(sm2_text, centre_name=NAME, signer=load(CENTRE, NAME, settings))
+    reader = PdfFileReader(io.BytesIO(pdf))
+    first, second = (bytes(part.original_bytes) for part in reader.trailer["/ID"])
+    assert second == hashlib.sha256(b"hpf-trust signed\x00" + first).digest()[:16]  # _handle_id ran
+    issued = fmt.decode(sm2_text).certificate.issued_at
+    when = datetime.fromtimestamp(issued, UTC).astimezone(documents.BEIJING)
+    assert str(reader.trailer["/Info"]["/ModDate"]) == f"D:{when:%Y%m%d%H%M%S}+08'00'"  # _update_meta ran

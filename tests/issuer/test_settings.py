@@ -83,3 +83,34 @@ def test_validity_per_centre_and_purpose() -> None:
     assert days.validity_days_for(460200)["commercial-loan"] == 70  # the centre's own rule first
     assert days.validity_days_for(460200)["rental"] == 30
     assert IssuerSettings().validity_days_for(460100)["rental"] == 90
+
+
+def test_secrets_and_switches_are_read_through_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """HPF_KEY_PASSPHRASE (chain account keys, the PDF signer's DEMO CA) and HPF_TRACE_FSYNC are
+    settings; the DEMO passphrase stands in on the local network only, never silently elsewhere."""
+    from issuer.pki import ensure_demo_ca
+    from node.errors import ConfigError
+    from node.keystore import passphrase
+    from node.settings import Settings
+
+    assert Settings().trace_fsync is False
+    monkeypatch.setenv("HPF_TRACE_FSYNC", "1")
+    assert Settings().trace_fsync is True
+    assert passphrase(Settings()) == DEMO_KEY_PASSPHRASE
+    monkeypatch.setenv("HPF_RPC_URL", "https://besu.example:8545")
+    with pytest.raises(ConfigError, match="HPF_KEY_PASSPHRASE is not set"):
+        passphrase(Settings())
+    with pytest.raises(ConfigurationError, match="HPF_KEY_PASSPHRASE is not set"):
+        ensure_demo_ca(tmp_path / "pki")
+    monkeypatch.setenv("HPF_KEY_PASSPHRASE", "correct horse")
+    assert passphrase(Settings()) == "correct horse"
+
+
+def test_the_asgi_modules_read_nothing_at_import(monkeypatch: pytest.MonkeyPatch) -> None:
+    """uvicorn workers call the factories (`--factory …asgi:create_app`); importing reads no setting."""
+    import importlib
+
+    monkeypatch.delenv("HPF_PORTAL_CENTRE", raising=False)
+    for name in ("issuer.api.asgi", "verifier.api.asgi"):
+        module = importlib.reload(importlib.import_module(name))
+        assert callable(module.create_app) and not hasattr(module, "app")

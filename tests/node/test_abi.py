@@ -12,7 +12,8 @@ from web3 import Web3
 import node.compiler
 from node import abi as shipped_abi
 from node.abi import CONTRACT_NAMES, REGENERATE, render, shipped, stale_files
-from node.bindings import Contracts, _error_table, decode_revert
+from node.bindings import Contracts, decode_revert
+from node.bindings.reverts import _error_table
 from node.errors import ConfigError
 from node.indexer import Indexer
 

@@ -23,6 +23,8 @@ from node.bindings import (
     Role,
     Sender,
     decode_revert,
+    enum_code,
+    sealed_reference,
     unpack_access_record,
 )
 from node.errors import ContractError
@@ -178,10 +180,11 @@ def test_access_trace_records_a_batch(tester_contracts: Contracts, tester_w3: We
     fields = [unpack_access_record(e["record"]) for e in events]
     # Sealed to the trace key: only its private half opens them, each with its purpose and key version.
     key = X25519PrivateKey.from_private_bytes(DEMO_TRACE_PRIVATE_KEY)
-    sealed = [bytes(e["enc"]) + bytes(e["ciphertext"]) + bytes(e["tag"]) for e in events]
+    sealed = [sealed_reference(e) for e in events]
     assert [open_sealed(key, s, purpose=1, key_version=f.key_version) for s, f in zip(sealed, fields, strict=True)] == [
         r for r, _ in records]
     assert all(r not in s for s in sealed for r, _ in records)
+    assert [tester_contracts.trace.open_record(e, DEMO_TRACE_PRIVATE_KEY) for e in events] == [r for r, _ in records]
     assert {f.key_version for f in fields} == {1}
     assert tester_contracts.trace.trace_key() == (1, trace_public_key(DEMO_TRACE_PRIVATE_KEY))
     assert {f.recorder for f in fields} == {91000001}
@@ -189,3 +192,14 @@ def test_access_trace_records_a_batch(tester_contracts: Contracts, tester_w3: We
     assert {f.recorded_at for f in fields} == {now(tester_w3)}
     with pytest.raises(ContractError, match="AccessTraceNotRecorder"):
         tester_contracts.trace.record(sender(tester_w3, 10), records)
+
+
+def test_enum_codes_are_lower_case_with_hyphens() -> None:
+    assert enum_code(BlacklistReason.LOAN_DEFAULT) == "loan-default"
+    assert enum_code(LiftReason.APPEAL_UPHELD) == "appeal-upheld"
+    assert enum_code(RevocationReason.OTHER) == "other"
+
+
+def test_sealed_reference_joins_enc_ciphertext_and_tag() -> None:
+    assert sealed_reference({"enc": b"\x01" * 32, "ciphertext": b"\x02" * 32, "tag": b"\x03" * 16}) == (
+        b"\x01" * 32 + b"\x02" * 32 + b"\x03" * 16)

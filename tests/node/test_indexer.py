@@ -18,6 +18,7 @@ from node import accounts as demo
 from node.bindings import AccessPurpose, BlacklistReason, Contracts, KeyAlgorithm, LiftReason, Sender
 from node.deploy import DeploymentRecord
 from node.indexer import Indexer
+from node.indexer.store import IndexStore
 from node.sealing import DEMO_TRACE_PRIVATE_KEY
 
 YEAR = 365 * 24 * 3600
@@ -165,3 +166,33 @@ def test_killed_indexer_process_loses_nothing(anvil_w3: Web3, anvil_contracts: C
     resumed.sync()
     _agrees_with_chain(resumed, anvil_contracts, subjects)
     time.sleep(0)
+
+
+def test_a_store_of_another_deployment_starts_over(tmp_path: Path) -> None:
+    path = tmp_path / "index.sqlite"
+    first = IndexStore(path, consortium="0x" + "11" * 20)
+    with first.transaction() as db:
+        db.execute("INSERT INTO trace_keys VALUES (1, ?, 5)", (bytes(32),))
+        db.execute("INSERT INTO meta VALUES ('last_block', '5')")
+    first.close()
+    same = IndexStore(path, consortium="0x" + "11" * 20)
+    assert same.count("trace_keys") == 1 and same.meta("last_block") == "5"
+    same.close()
+    other = IndexStore(path, consortium="0x" + "22" * 20)
+    assert other.count("trace_keys") == 0 and other.meta("last_block") is None
+    assert other.meta("consortium") == "0x" + "22" * 20
+
+
+def test_a_store_transaction_that_raises_writes_nothing(tmp_path: Path) -> None:
+    store = IndexStore(tmp_path / "index.sqlite", consortium="0x" + "11" * 20)
+
+    def crash_mid_chunk() -> None:
+        with store.transaction() as db:
+            db.execute("INSERT INTO trace_keys VALUES (1, ?, 5)", (bytes(32),))
+            raise RuntimeError("crash mid-chunk")
+
+    with pytest.raises(RuntimeError):
+        crash_mid_chunk()
+    assert store.count("trace_keys") == 0
+    with pytest.raises(ValueError):
+        store.count("meta; DROP TABLE keys")

@@ -13,17 +13,19 @@ import base45
 import cbor2
 import pytest
 import segno
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from verifier import disclosure as sd
 from verifier import format as fmt
 from verifier.errors import MalformedCertificate
+from verifier.format.wire import _decode_payload
 from verifier.merkle import MAX_BATCH_SIZE, MerkleTree
 from verifier.pipeline import Verifier
 from verifier.result import Verdict
 
 from .issuing import issue, make_certificate
 
-ED = fmt.Ed25519PrivateKey.from_private_bytes(hashlib.sha256(b"hpf-trust DEMO disclosure test key").digest())
+ED = Ed25519PrivateKey.from_private_bytes(hashlib.sha256(b"hpf-trust DEMO disclosure test key").digest())
 KID = fmt.key_id_for(fmt.public_key_bytes(ED))
 QR_MAX_VERSION = 22
 
@@ -132,7 +134,7 @@ def test_malformed_minimal_payloads(changes: dict[int, Any], because: str) -> No
     payload = cbor2.loads(signed.payload)
     payload.update(changes)
     with pytest.raises(MalformedCertificate, match=because):
-        fmt._decode_payload(cbor2.dumps(payload, canonical=True), signed.certificate.disclosures)  # type: ignore[union-attr]
+        _decode_payload(cbor2.dumps(payload, canonical=True), signed.certificate.disclosures)  # type: ignore[union-attr]
 
 
 def test_malformed_disclosures() -> None:
@@ -141,13 +143,13 @@ def test_malformed_disclosures() -> None:
     assert isinstance(minimal, sd.MinimalCertificate)
     twice = (minimal.disclosures[0], minimal.disclosures[0])
     with pytest.raises(MalformedCertificate, match="twice"):
-        fmt._decode_payload(signed.payload, twice)
+        _decode_payload(signed.payload, twice)
     envelope = cbor2.dumps([bytes(8), fmt.PAYLOAD_KEYS["number"], "X"])  # not a withholdable field
     with pytest.raises(MalformedCertificate, match="withholdable"):
-        fmt._decode_payload(signed.payload, (envelope,))
+        _decode_payload(signed.payload, (envelope,))
     v1 = fmt.sign(full(), ED, KID)
     with pytest.raises(MalformedCertificate, match="no disclosures"):
-        fmt._decode_payload(v1.payload, minimal.disclosures)
+        _decode_payload(v1.payload, minimal.disclosures)
 
 
 @pytest.mark.integration

@@ -40,8 +40,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]
     port = free_port()
     env = {**os.environ, "HPF_HOME": str(home), "HPF_CONFIG": str(home / "none.toml"),
            "HPF_NODE_PORT": str(free_port())}
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "verifier.api.asgi:app", "--host", "127.0.0.1",
-                             "--port", str(port), "--log-level", "warning"], env=env)
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "verifier.api.asgi:create_app",
+                             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"], env=env)
     try:
         deadline = time.monotonic() + 60
         while True:

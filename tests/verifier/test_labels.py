@@ -4,7 +4,7 @@ the PDF, the portal's API, the CLI, and the verifier's page and disclosures."""
 from __future__ import annotations
 
 from issuer import documents
-from issuer.api import employee
+from issuer.api import services
 from verifier import disclosure, explain, labels
 
 
@@ -17,7 +17,7 @@ def test_money_rates_and_statuses() -> None:
 
 def test_every_user_writes_them_the_same_way() -> None:
     assert documents.format_fen is labels.format_fen and documents.format_rate is labels.format_rate
-    assert employee.yuan is labels.yuan
+    assert services.yuan is labels.yuan
     assert explain.ACCOUNT_STATUS_ZH is labels.ACCOUNT_STATUS_ZH
     assert disclosure.value_zh("monthly_amount", 200_000) == "2,000.00 元"
     assert disclosure.value_zh("employee_rate_bp", 1250) == "12.5%"

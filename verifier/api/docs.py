@@ -9,7 +9,6 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.responses import FileResponse, Response
 
-
 ASSETS = Path(__file__).resolve().parents[1] / "docs_assets"
 _SWAGGER_FILES = ("swagger-ui.css", "swagger-ui-bundle.js")
 
@@ -33,6 +32,3 @@ def install_docs(app: FastAPI) -> None:
             return FileResponse(swagger / name, headers={"Cache-Control": "public, max-age=86400"})
 
         app.add_api_route(f"/docs-assets/{name}", serve, methods=["GET"], include_in_schema=False)
-
-
-

@@ -15,6 +15,7 @@ from node.errors import HpfNodeError
 from node.log import get_logger
 from node.settings import Settings
 from verifier.api.docs import install_docs
+from verifier.api.models import HealthPublic
 from verifier.api.routes import officer, verify
 from verifier.api.state import ServiceState, demo_api_keys, open_quotas
 from verifier.apikeys import ApiKeyStore, key_store_path
@@ -93,7 +94,7 @@ def create_app(settings: Settings, *, state: ServiceState | None = None) -> Fast
     async def _verifier_error(request: Request, exc: HpfVerifierError) -> JSONResponse:
         return JSONResponse(status_code=422, content={"error": str(exc), "error_zh": getattr(exc, "message_zh", None)})
 
-    @app.get("/healthz", tags=["health"])
+    @app.get("/healthz", tags=["health"], response_model=HealthPublic)
     def healthz(request: Request) -> dict[str, Any]:
         st: ServiceState = request.app.state.hpf
         chain: dict[str, Any] = {"configured": st.reader is not None}

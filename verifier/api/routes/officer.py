@@ -5,22 +5,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from eth_utils import keccak
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from node.accounts import DEMO_INSTITUTIONS
 from verifier import code as codes
 from verifier.api.deps import Institution, State, VerifyingInstitution
-from verifier.api.routes.verify import CODE_RESPONSES, _verify_all
+from verifier.api.errors import CODE_RESPONSES
+from verifier.api.models import InstitutionPublic, VerificationPublic
+from verifier.api.services import institution_name, verify_all
 
 router = APIRouter(prefix="/v1", tags=["verify"], responses=CODE_RESPONSES)
 #: Wrong number/code pairs an institution may try per window before it is refused (429).
 FAILURES_PER_INSTITUTION = 10
 FAILURE_WINDOW = 15 * 60.0
 _failures = codes.FailureLimiter(limit=FAILURES_PER_INSTITUTION, window=FAILURE_WINDOW)
-_INSTITUTION = keccak(text="institution(uint32)")[:4]
 
 
 class CodeRequest(BaseModel):
@@ -28,22 +27,8 @@ class CodeRequest(BaseModel):
     code: str = Field(max_length=20, description="the 核验码 printed under the QR code, e.g. ABCD-EFGH")
 
 
-def institution_name(state: State, institution: int) -> str | None:
-    """The institution's registered name (chain, else the demo list)."""
-    if state.reader is not None:
-        try:
-            from eth_abi import decode, encode  # noqa: PLC0415
-
-            raw = state.reader.rpc.eth_call(state.reader.consortium, _INSTITUTION + encode(["uint32"], [institution]))
-            (inst,) = decode(["(string,address,uint32,bool)"], raw)
-            if inst[0]:
-                return str(inst[0])
-        except Exception:  # noqa: BLE001 — a name is a courtesy; the chain may be down
-            pass
-    return next((i.name for i in DEMO_INSTITUTIONS if i.id == institution), None)
-
-
-@router.get("/institution", summary="The institution the API key belongs to (the page shows who is signed in)")
+@router.get("/institution", summary="The institution the API key belongs to (the page shows who is signed in)",
+            response_model=InstitutionPublic)
 def whoami(state: State, institution: Institution) -> dict[str, Any]:
     return {"institution": institution, "name": institution_name(state, institution)}
 
@@ -52,7 +37,8 @@ def _refuse(status_code: int, message: str, message_zh: str, headers: dict[str, 
     return HTTPException(status_code, {"error": message, "error_zh": message_zh}, headers=headers)
 
 
-@router.post("/verify/code", summary="Verify by certificate number and 核验码 (fetched from the issuing centre)")
+@router.post("/verify/code", summary="Verify by certificate number and 核验码 (fetched from the issuing centre)",
+             response_model=VerificationPublic, response_model_exclude_unset=True)
 async def verify_by_code(req: CodeRequest, state: State, institution: VerifyingInstitution) -> dict[str, Any]:
     """Fetches the certificate's HPF1 text from the issuing centre's public endpoint and verifies
     it against the chain like a scan: the same JSON as POST /v1/verify. A wrong number or code
@@ -83,5 +69,5 @@ async def verify_by_code(req: CodeRequest, state: State, institution: VerifyingI
     if not codes.matches(text, number, code):
         _failures.failed(key)
         raise _refuse(404, *codes.NOT_FOUND)
-    (result,) = await run_in_threadpool(_verify_all, state, institution, [text])
+    (result,) = await run_in_threadpool(verify_all, state, institution, [text])
     return result.to_json()

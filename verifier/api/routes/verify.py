@@ -5,37 +5,16 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Request, status
-from starlette.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from node.bindings import AccessPurpose
-from verifier.api.deps import CheckingInstitution, State, VerifyingInstitution, charge
+from verifier.api.deps import CheckingInstitution, State, VerifyingInstitution
+from verifier.api.errors import ERROR_RESPONSES
+from verifier.api.models import BatchPublic, BlacklistStatusPublic, UploadVerificationPublic
+from verifier.api.services import verify_all
 from verifier.errors import HpfVerifierError
 from verifier.sandbox import SandboxBusy
-from verifier.result import VerificationResult
-
-class ErrorBody(BaseModel):
-    """An error: `detail` is {error, error_zh[, code]} (a request that is not valid: FastAPI's list of
-    problems)."""
-
-    detail: dict[str, Any] | list[Any]
-
-
-ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorBody, "description": text}
-    for code, text in ((401, "Missing or unknown API key (header X-API-Key)"), (413, "Upload or batch too large"),
-                       (422, "Unreadable upload (detail.code: TOO_COMPLEX, NO_QR_CODE...) or invalid request"),
-                       (429, "The institution's quota of verifications or blacklist checks is used up; see "
-                             "Retry-After"),
-                       (503, "Busy, or the chain is unreachable; see Retry-After"))
-}
-CODE_RESPONSES: dict[int | str, dict[str, Any]] = {
-    **ERROR_RESPONSES,
-    **{code: {"model": ErrorBody, "description": text}
-       for code, text in ((404, "No certificate with this number and code"), (429, "Too many wrong codes, or the quota is used up; see Retry-After"),
-                          (502, "The issuing centre answered wrongly"), (504, "The issuing centre did not answer"))},
-}
-"""The camera-less check (routes/officer.py) also answers these."""
 
 router = APIRouter(prefix="/v1", tags=["verify"], responses=ERROR_RESPONSES)
 
@@ -60,16 +39,6 @@ def _unreadable(exc: HpfVerifierError) -> HTTPException:
     if getattr(exc, "kind", None):
         detail["code"] = exc.kind  # type: ignore[attr-defined]
     return HTTPException(status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, detail=detail)
-
-
-def _verify_all(state: State, institution: int, texts: list[str]) -> list[VerificationResult]:
-    charge(state, institution, "verify", len(texts) - 1)  # the request's first was counted on the way in
-    verifier = state.verifier(institution)
-    results = [verifier.verify(t) for t in texts]
-    queue = state.queues.get(institution)
-    if queue is not None:
-        queue.add([(bytes.fromhex(r.digest[2:]), AccessPurpose.CERTIFICATE_VERIFIED) for r in results if r.digest])
-    return results
 
 
 async def _body_texts(request: Request, state: State) -> list[str]:
@@ -111,24 +80,27 @@ async def _body_texts(request: Request, state: State) -> list[str]:
         raise _unreadable(exc) from exc
 
 
-@router.post("/verify", summary="Verify one upload (image, PDF, text) or a JSON {hpf1}")
+@router.post("/verify", summary="Verify one upload (image, PDF, text) or a JSON {hpf1}",
+             response_model=UploadVerificationPublic, response_model_exclude_unset=True)
 async def verify(request: Request, state: State, institution: VerifyingInstitution) -> dict[str, Any]:
     """The same JSON as `hpf verify --json`. When the upload holds several QR codes, the first
     is the top-level result and all are in `results`."""
     texts = await _body_texts(request, state)
-    results = await run_in_threadpool(_verify_all, state, institution, texts)
+    results = await run_in_threadpool(verify_all, state, institution, texts)
     body = results[0].to_json()
     if len(results) > 1:
         body["results"] = [r.to_json() for r in results]
     return body
 
 
-@router.post("/verify/batch", summary="Verify up to 100 HPF1 strings")
+@router.post("/verify/batch", summary="Verify up to 100 HPF1 strings", response_model=BatchPublic,
+             response_model_exclude_unset=True)
 def verify_batch(req: BatchRequest, state: State, institution: VerifyingInstitution) -> dict[str, Any]:
-    return {"results": [r.to_json() for r in _verify_all(state, institution, req.items)]}
+    return {"results": [r.to_json() for r in verify_all(state, institution, req.items)]}
 
 
-@router.get("/blacklist/{subject}", summary="Blacklist status of a subject reference taken from a certificate")
+@router.get("/blacklist/{subject}", summary="Blacklist status of a subject reference taken from a certificate",
+            response_model=BlacklistStatusPublic)
 def blacklist(subject: str, state: State, institution: CheckingInstitution) -> dict[str, Any]:
     raw = subject.removeprefix("0x")
     if len(raw) != 64 or any(c not in "0123456789abcdefABCDEF" for c in raw):

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Request
 
 from issuer.api.deps import State
 from issuer.api.errors import ERROR_RESPONSES, ApiError
+from issuer.api.models import CentrePublic, CentresPublic, CertificateTextPublic
 from issuer.code_limits import CodeLimiter
 from verifier import code as codes
 
@@ -28,15 +29,16 @@ def _limiter(request: Request, state: Any) -> CodeLimiter:
     if lim is None:
         lim = request.app.state.hpf_code_limiter = CodeLimiter(
             state.engine, state.centre, window=WINDOW, per_number=WRONG_PER_NUMBER, per_address=WRONG_PER_ADDRESS)
-    return lim  # type: ignore[no-any-return]
+    return lim
 
 
-@router.get("/centre", summary="The centre this portal serves: code and name")
+@router.get("/centre", summary="The centre this portal serves: code and name", response_model=CentrePublic)
 def centre(state: State) -> dict[str, Any]:
     return {"centre": state.centre, "centre_name": state.centre_name()}
 
 
-@router.get("/centres", summary="Every member centre's code and name (pages show names, not codes)")
+@router.get("/centres", summary="Every member centre's code and name (pages show names, not codes)",
+            response_model=CentresPublic)
 def centres(state: State) -> dict[str, Any]:
     from node.accounts import DEMO_CENTRES  # noqa: PLC0415
 
@@ -49,7 +51,8 @@ def centres(state: State) -> dict[str, Any]:
     return {"centres": [{"code": k, "name": v} for k, v in sorted(names.items())]}
 
 
-@router.get("/public/certificates/{number}", summary="A certificate's HPF1 text, for its number and 核验码")
+@router.get("/public/certificates/{number}", summary="A certificate's HPF1 text, for its number and 核验码",
+            response_model=CertificateTextPublic)
 def certificate_by_code(number: str, request: Request, state: State,
                         code: str = Query(max_length=20, description="the 核验码 printed under the QR code")
                         ) -> dict[str, Any]:

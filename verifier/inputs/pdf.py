@@ -22,6 +22,7 @@ the services every PDF is read in its own worker process, so no lock is shared b
 from __future__ import annotations
 
 import io
+import re
 import threading
 import zlib
 from typing import Any, Final
@@ -30,32 +31,30 @@ import pypdfium2
 import pypdfium2.raw as pdfium_c
 from PIL import Image
 
-from verifier.inputs import (
+from verifier.inputs.images import _scan_gray, _to_gray
+from verifier.inputs.limits import (
     MAX_ATTACHMENT_BYTES,
     MAX_ATTACHMENTS,
+    MAX_IMAGE_OBJECTS_CHECKED,
     MAX_IMAGE_PIXELS,
     MAX_IMAGE_SIDE,
+    MAX_PDF_IMAGE_PIXELS,
     MAX_PDF_PAGES,
     METADATA_KEYS,
     PDF_MAX_PAGE_PIXELS,
     PDF_RENDER_DPI,
     PDF_SMALL_PAGE_MAX_DPI,
-    InputScan,
-    _as_text,
-    _error,
-    _Found,
-    _finish,
-    _HPF1_IN_TEXT,
-    _scan_gray,
-    _to_gray,
 )
+from verifier.inputs.messages import _error
+from verifier.inputs.results import InputScan, _finish, _Found
+from verifier.inputs.sniffing import _as_text
 
-__all__ = ["scan_pdf", "MAX_PDF_IMAGE_PIXELS"]
+__all__ = ["scan_pdf"]
 
-MAX_PDF_IMAGE_PIXELS: Final = MAX_IMAGE_PIXELS
-"""Largest image (declared width x height) a page may place; a bigger one makes the PDF TOO_COMPLEX."""
-MAX_IMAGE_OBJECTS_CHECKED: Final = 2000
-"""The pre-render check looks at this many image objects per page (nested forms included)."""
+# Base45 alphabet (RFC 9285). Used to cut an HPF1 string out of surrounding text (attachments,
+# metadata). A valid base45 string never ends in a space, so trailing spaces are dropped.
+_HPF1_IN_TEXT: Final = re.compile(r"HPF1:[0-9A-Z $%*+\-./:]+")
+
 
 _PDFIUM_LOCK: Final = threading.Lock()
 

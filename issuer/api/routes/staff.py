@@ -3,14 +3,24 @@ revocation, and the shared blacklist."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from issuer.api.deps import Staff, State
-from issuer.api.employee import accesses, certificate_json, issue_and_wait
 from issuer.api.errors import ERROR_RESPONSES, ApiError
+from issuer.api.models import (
+    AccessesPublic,
+    BlacklistCheckPublic,
+    BlacklistChecksPublic,
+    BlacklistStatsPublic,
+    CertificatePublic,
+    IssuanceStatusPublic,
+    IssuedCertificatePublic,
+    ListedPublic,
+)
+from issuer.api.services import accesses, certificate_json, issue_and_wait
 
 router = APIRouter(prefix="/v1/staff", tags=["staff"], responses=ERROR_RESPONSES)
 
@@ -33,30 +43,35 @@ class BlacklistAdd(BaseModel):
     note: str = Field(default="", max_length=2000, description="kept in the off-chain case file")
 
 
-@router.get("/status", summary="Issuance status: certificates and batches by state, the last anchored batch")
+@router.get("/status", summary="Issuance status: certificates and batches by state, the last anchored batch",
+            response_model=IssuanceStatusPublic)
 def status(_: Staff, state: State) -> dict[str, Any]:
     return state.issuer.get().status()  # type: ignore[no-any-return]
 
 
-@router.post("/certificates", summary="Issue a certificate for an employee (waits for anchoring)")
+@router.post("/certificates", summary="Issue a certificate for an employee (waits for anchoring)",
+             response_model=IssuedCertificatePublic, response_model_exclude_unset=True)
 def issue(body: StaffCertificateRequest, _: Staff, state: State) -> dict[str, Any]:
     return issue_and_wait(state, id_number=body.id_number, purpose=body.purpose, audience=body.audience)
 
 
-@router.get("/certificates/{number}", summary="Any certificate of the centre, with who checked it")
+@router.get("/certificates/{number}", summary="Any certificate of the centre, with who checked it",
+            response_model=CertificatePublic)
 def certificate(number: str, _: Staff, state: State) -> dict[str, Any]:
     cert = state.issuer.get().certificate(number)
     body = certificate_json(cert)
     return body
 
 
-@router.get("/certificates/{number}/accesses", summary="Who verified a certificate of the centre")
+@router.get("/certificates/{number}/accesses", summary="Who verified a certificate of the centre",
+            response_model=AccessesPublic)
 def certificate_accesses(number: str, _: Staff, state: State) -> dict[str, Any]:
     cert = state.issuer.get().certificate(number)
     return {"number": cert.number, "accesses": accesses(state, cert.digest, audience=cert.audience) if cert.digest else []}
 
 
-@router.post("/certificates/{number}/revoke", summary="Revoke a certificate on chain")
+@router.post("/certificates/{number}/revoke", summary="Revoke a certificate on chain",
+             response_model=CertificatePublic)
 def revoke(number: str, body: RevokeRequest, _: Staff, state: State) -> dict[str, Any]:
     from issuer.issuance import REVOCATION_REASONS  # noqa: PLC0415
 
@@ -68,7 +83,8 @@ def revoke(number: str, body: RevokeRequest, _: Staff, state: State) -> dict[str
     return certificate_json(state.issuer.get().revoke(number, body.reason, code=code))
 
 
-@router.post("/blacklist", summary="List a person on the shared blacklist (3-5 years)")
+@router.post("/blacklist", summary="List a person on the shared blacklist (3-5 years)",
+             response_model=ListedPublic)
 def blacklist_add(body: BlacklistAdd, _: Staff, state: State) -> dict[str, Any]:
     from issuer.ids import mask_id  # noqa: PLC0415
 
@@ -82,7 +98,8 @@ def blacklist_add(body: BlacklistAdd, _: Staff, state: State) -> dict[str, Any]:
     }
 
 
-@router.get("/blacklist/check", summary="Every active entry of a person across all centres")
+@router.get("/blacklist/check", summary="Every active entry of a person across all centres",
+            response_model=BlacklistCheckPublic)
 def blacklist_check(
     _: Staff, state: State,
     id_number: str = Query(min_length=1, max_length=40),
@@ -91,12 +108,14 @@ def blacklist_check(
     return state.blacklist.get().check(id_number, direct=direct).to_json()  # type: ignore[no-any-return]
 
 
-@router.get("/blacklist/checks", summary="Audit: who checked a person on the blacklist, and when (from the chain)")
+@router.get("/blacklist/checks", summary="Audit: who checked a person on the blacklist, and when (from the chain)",
+            response_model=BlacklistChecksPublic)
 def blacklist_checks(_: Staff, state: State, id_number: str = Query(min_length=1, max_length=40)) -> dict[str, Any]:
     svc = state.blacklist.get()
     return {"checks": svc.checks_of(id_number, state.issuer_settings.trace_private_keys())}
 
 
-@router.get("/blacklist/stats", summary="Active entries by centre and reason; expiring soon")
+@router.get("/blacklist/stats", summary="Active entries by centre and reason; expiring soon",
+            response_model=BlacklistStatsPublic)
 def blacklist_stats(_: Staff, state: State) -> dict[str, Any]:
     return state.blacklist.get().statistics()  # type: ignore[no-any-return]

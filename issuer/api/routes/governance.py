@@ -12,8 +12,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
-from issuer.api.deps import Employee, Staff, State
+from issuer.api.deps import Staff, State
 from issuer.api.errors import ERROR_RESPONSES
+from issuer.api.models import (
+    AppealStepPublic,
+    GovernanceRowPublic,
+    GovernanceStepPublic,
+    LiftPublic,
+    PreviewPublic,
+)
 
 router = APIRouter(prefix="/v1/staff", tags=["governance"], responses=ERROR_RESPONSES)
 #: A blacklist entry id in a path (bounded, so an absurd number is a 422, not a crash).
@@ -68,7 +75,8 @@ def _plan(desk: Any, body: ProposalCreate) -> Any:
                 sponsor=body.sponsor if body.sponsor is not None else desk.centre, threshold=body.threshold)
 
 
-@router.get("/consortium/members", summary="Member centres: status, accounts, signing keys")
+@router.get("/consortium/members", summary="Member centres: status, accounts, signing keys",
+            response_model=list[GovernanceRowPublic])
 def members(_: Staff, state: State) -> list[dict[str, Any]]:
     from issuer.governance import members as members_  # noqa: PLC0415
 
@@ -76,14 +84,16 @@ def members(_: Staff, state: State) -> list[dict[str, Any]]:
     return members_(_desk(state).contracts, ix.centres(), ix.keys_of)
 
 
-@router.get("/consortium/institutions", summary="Registered lending institutions")
+@router.get("/consortium/institutions", summary="Registered lending institutions",
+            response_model=list[GovernanceRowPublic])
 def institutions(_: Staff, state: State) -> list[dict[str, Any]]:
     from issuer.governance import institutions as institutions_  # noqa: PLC0415
 
     return institutions_(_desk(state).contracts, state.synced_indexer().institutions())
 
 
-@router.get("/consortium/proposals", summary="Proposals, newest first, with approvals and what they do")
+@router.get("/consortium/proposals", summary="Proposals, newest first, with approvals and what they do",
+            response_model=list[GovernanceRowPublic])
 def proposals(_: Staff, state: State, limit: int = Query(default=50, ge=1, le=500)) -> list[dict[str, Any]]:
     from issuer.governance import proposals as proposals_  # noqa: PLC0415
 
@@ -92,7 +102,8 @@ def proposals(_: Staff, state: State, limit: int = Query(default=50, ge=1, le=50
     return proposals_(desk.contracts, now, limit=limit)
 
 
-@router.post("/consortium/proposals/preview", summary="What a proposal would do, checked; nothing is sent")
+@router.post("/consortium/proposals/preview", summary="What a proposal would do, checked; nothing is sent",
+             response_model=PreviewPublic)
 def preview(body: ProposalCreate, _: Staff, state: State) -> dict[str, Any]:
     from issuer.governance import check_plan  # noqa: PLC0415
 
@@ -102,7 +113,8 @@ def preview(body: ProposalCreate, _: Staff, state: State) -> dict[str, Any]:
     return {"action": p.action, "does": p.words, "does_zh": p.words_zh}
 
 
-@router.post("/consortium/proposals", summary="Propose; this centre's approval counts at once")
+@router.post("/consortium/proposals", summary="Propose; this centre's approval counts at once",
+             response_model=GovernanceStepPublic)
 def propose(body: ProposalCreate, key: Staff, state: State) -> dict[str, Any]:
     from issuer.governance import staff_actor  # noqa: PLC0415
 
@@ -116,22 +128,26 @@ def _step(step: str, proposal_id: int, key: str, state: Any) -> dict[str, Any]:
     return _desk(state).step(step, proposal_id, actor=staff_actor(key))  # type: ignore[no-any-return]
 
 
-@router.post("/consortium/proposals/{proposal_id}/approve", summary="Approve for this centre")
+@router.post("/consortium/proposals/{proposal_id}/approve", summary="Approve for this centre",
+             response_model=GovernanceStepPublic)
 def approve(proposal_id: ProposalId, key: Staff, state: State) -> dict[str, Any]:
     return _step("approve", proposal_id, key, state)
 
 
-@router.post("/consortium/proposals/{proposal_id}/execute", summary="Execute (approvals of active members ≥ M)")
+@router.post("/consortium/proposals/{proposal_id}/execute", summary="Execute (approvals of active members ≥ M)",
+             response_model=GovernanceStepPublic)
 def execute(proposal_id: ProposalId, key: Staff, state: State) -> dict[str, Any]:
     return _step("execute", proposal_id, key, state)
 
 
-@router.post("/consortium/proposals/{proposal_id}/cancel", summary="Withdraw a proposal this centre made")
+@router.post("/consortium/proposals/{proposal_id}/cancel", summary="Withdraw a proposal this centre made",
+             response_model=GovernanceStepPublic)
 def cancel(proposal_id: ProposalId, key: Staff, state: State) -> dict[str, Any]:
     return _step("cancel", proposal_id, key, state)
 
 
-@router.get("/audit", summary="The centre's audit log of governance and appeal actions")
+@router.get("/audit", summary="The centre's audit log of governance and appeal actions",
+            response_model=list[GovernanceRowPublic])
 def audit_log(_: Staff, state: State, limit: int = Query(default=100, ge=1, le=1000)) -> list[dict[str, Any]]:
     from issuer.governance import audit_log as audit_log_  # noqa: PLC0415
 
@@ -146,27 +162,30 @@ def _entry_id(entry_id: int) -> int:
     return entry_id
 
 
-@router.post("/blacklist/{entry_id}/appeal", summary="Mark an entry of this centre under appeal")
+def _appeal_step(under_appeal: bool, entry_id: int, body: AppealNote, key: str, state: Any) -> dict[str, Any]:
+    """Put an entry under appeal, or confirm it (the appeal failed); the note stays in the centre."""
+    from issuer import appeals  # noqa: PLC0415
+    from issuer.governance import staff_actor  # noqa: PLC0415
+
+    step = appeals.appeal if under_appeal else appeals.confirm
+    tx = step(state.blacklist.get(), state.engine, _entry_id(entry_id), note=body.note, actor=staff_actor(key))
+    return {"entry_id": entry_id, "under_appeal": under_appeal, "tx": tx}
+
+
+@router.post("/blacklist/{entry_id}/appeal", summary="Mark an entry of this centre under appeal",
+             response_model=AppealStepPublic)
 def appeal(entry_id: EntryId, body: AppealNote, key: Staff, state: State) -> dict[str, Any]:
-    from issuer import appeals  # noqa: PLC0415
-    from issuer.governance import staff_actor  # noqa: PLC0415
-
-    tx = appeals.appeal(state.blacklist.get(), state.engine, _entry_id(entry_id), note=body.note,
-                        actor=staff_actor(key))
-    return {"entry_id": entry_id, "under_appeal": True, "tx": tx}
+    return _appeal_step(True, entry_id, body, key, state)
 
 
-@router.post("/blacklist/{entry_id}/confirm", summary="The appeal failed: the entry is listed again")
+@router.post("/blacklist/{entry_id}/confirm", summary="The appeal failed: the entry is listed again",
+             response_model=AppealStepPublic)
 def confirm(entry_id: EntryId, body: AppealNote, key: Staff, state: State) -> dict[str, Any]:
-    from issuer import appeals  # noqa: PLC0415
-    from issuer.governance import staff_actor  # noqa: PLC0415
-
-    tx = appeals.confirm(state.blacklist.get(), state.engine, _entry_id(entry_id), note=body.note,
-                         actor=staff_actor(key))
-    return {"entry_id": entry_id, "under_appeal": False, "tx": tx}
+    return _appeal_step(False, entry_id, body, key, state)
 
 
-@router.post("/blacklist/{entry_id}/lift", summary="Lift an entry this centre listed, with a reason code")
+@router.post("/blacklist/{entry_id}/lift", summary="Lift an entry this centre listed, with a reason code",
+             response_model=LiftPublic)
 def lift(entry_id: EntryId, body: LiftBody, key: Staff, state: State) -> dict[str, Any]:
     from issuer import appeals  # noqa: PLC0415
     from issuer.governance import staff_actor  # noqa: PLC0415
@@ -174,35 +193,3 @@ def lift(entry_id: EntryId, body: LiftBody, key: Staff, state: State) -> dict[st
     tx = appeals.lift(state.blacklist.get(), state.engine, _entry_id(entry_id), reason=body.reason, note=body.note,
                       actor=staff_actor(key))
     return {"entry_id": entry_id, "lifted": True, "tx": tx}
-
-
-employee_router = APIRouter(prefix="/v1", tags=["employee"], responses=ERROR_RESPONSES)
-
-#: How a listed person appeals: to the listing centre, in person or through the national hotline.
-APPEAL_HOW_ZH = ("如对列入有异议，请携带身份证件到列入中心的服务窗口提出申诉，或拨打全国住房公积金服务热线 12329 "
-                 "转该中心。申诉期间条目显示为“申诉中”。")
-
-
-@employee_router.get("/me/blacklist", summary="The logged-in employee's own active blacklist entries, and how to appeal")
-def my_blacklist(account_id: Employee, state: State) -> dict[str, Any]:
-    """Only the employee's own entries (their subject reference is computed from their own ID
-    number); nothing about anyone else."""
-    from issuer.blacklist import entry_json  # noqa: PLC0415
-    from issuer.centres import centre_name  # noqa: PLC0415
-    from issuer.db import Account, session_scope  # noqa: PLC0415
-    from issuer.ids import subject_ref  # noqa: PLC0415
-
-    with session_scope(state.engine) as s:
-        account = s.get(Account, account_id)
-        id_number = account.id_number if account is not None else None
-    if id_number is None:
-        return {"listed": False, "entries": [], "how_to_appeal_zh": APPEAL_HOW_ZH}
-    ix = state.synced_indexer(max_age=5.0)
-    now = int(ix.w3.eth.get_block("latest")["timestamp"])
-    subject = subject_ref(state.issuer_settings.consortium_key_bytes(), id_number)
-    entries = []
-    for e in ix.active_entries_of(subject, now):
-        row = entry_json(e, now=now)
-        row["centre_name"] = centre_name(e.centre, ix.centres)
-        entries.append(row)
-    return {"listed": bool(entries), "entries": entries, "how_to_appeal_zh": APPEAL_HOW_ZH}
