@@ -14,12 +14,13 @@ BIN := $(VENV)/bin
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
 export npm_config_update_notifier := false
 
-.PHONY: run stop status test test-sol test-py bench bench-network gas abi geth bootstrap system clean help
+.PHONY: run stop status test lint test-sol test-py bench bench-network gas abi geth bootstrap system clean help
 
 help:
 	@echo "make run    start the local network (chain node + contracts) and print where to go"
 	@echo "make stop   stop it (state is kept)"
-	@echo "make test   install what is needed and run every test"
+	@echo "make test   install what is needed and run every test (lint first)"
+	@echo "make lint   ruff and mypy --strict (docs/development.md)"
 	@echo "make bench  run the benchmarks and print their tables"
 	@echo "make run VALIDATORS=4   the demo on a local 4-validator geth network instead of anvil"
 	@echo "make abi    regenerate node/abi/*.json (the shipped ABIs) after changing a contract"
@@ -69,7 +70,14 @@ stop: bootstrap
 status: bootstrap
 	@$(BIN)/hpf node status
 
-test: bootstrap system geth test-sol test-py
+test: bootstrap system geth lint test-sol test-py
+
+# ruff over all Python (rules and why: docs/development.md) and mypy --strict on the three packages;
+# both pinned in the test extras, both must be clean.
+lint: $(VENV)/.installed
+	@echo "==> ruff, mypy --strict"
+	@$(BIN)/ruff check node verifier issuer tests scripts
+	@$(BIN)/mypy node verifier issuer
 
 # geth v1.13.15 (Clique) from the Go module proxy, built once into var/geth/ (~1.5 min cold).
 geth:

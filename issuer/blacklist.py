@@ -32,7 +32,6 @@ from node.errors import ContractError
 from node.indexer import EntryRecord, Indexer
 from node.sender import account_sender
 from node.settings import Settings
-
 from verifier.trace import TraceQueue
 
 YEAR = 365 * 24 * 3600
@@ -286,7 +285,7 @@ class BlacklistService:
         if self.quota is not None:
             self.quota.take(1)
         subject = subject_ref(self.key, number, normalised=True)
-        head = self.w3.eth.block_number
+        head: int = self.w3.eth.block_number
         now = self._chain_time()
         if direct:
             entries = [entry_json(e, now=now) for e in self.contracts.blacklist.active_entries_of(subject)]
@@ -366,7 +365,7 @@ class BlacklistService:
                 f"{entries_csv} lacks the column(s) {', '.join(sorted(missing))} (need id_number, reason, years).",
                 message_zh=f"{entries_csv} 缺少列：{'、'.join(sorted(missing))}。",
             )
-        rows = [(i, dict(zip(header, r))) for i, r in enumerate(table[1:], start=2) if r]
+        rows = [(i, dict(zip(header, r, strict=False))) for i, r in enumerate(table[1:], start=2) if r]
         rejected: list[dict[str, Any]] = []
         valid: list[tuple[str, str, int, str]] = []
         seen: set[str] = set()

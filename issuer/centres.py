@@ -23,7 +23,7 @@ def known_centre_name(centre: int, centres: Callable[[], list[dict[str, Any]]] |
             for c in centres():
                 if c["code"] == centre:
                     return str(c["name"])
-        except Exception:  # noqa: BLE001 — a name is a nicety; the code always works
+        except Exception:  # noqa: BLE001, S110 — a name is a nicety; the code always works
             pass
     return None
 
@@ -37,6 +37,6 @@ def centre_name(centre: int, centres: Callable[[], list[dict[str, Any]]] | None 
 def pdf_signer(centre: int, name: str, settings: IssuerSettings) -> Any:
     """The centre's PDF-signing credentials (certificate, key, chain): its own (HPF_PDF_SIGNERS),
     else, on the local network only, issued by the DEMO CA (issuer/pdf_signer.py)."""
-    from issuer.pdf_signer import load
+    from issuer.pdf_signer import load  # noqa: PLC0415 — pyHanko loads only when a PDF is signed
 
     return load(centre, name, settings)

@@ -69,8 +69,7 @@ def read_csv_rows(path: Path) -> list[list[str]]:
     rows: list[list[str]] = []
     previous = csv.field_size_limit(MAX_FIELD_CHARS)
     try:
-        for row in reader:
-            rows.append(row)
+        rows.extend(reader)
     except csv.Error as exc:
         line = reader.line_num
         if "field larger than field limit" in str(exc):

@@ -158,8 +158,8 @@ def generate_rows(*, centre: int, count: int, seed: int, as_of: date | None = No
     check_centre_code(centre)
     if count < 0:
         raise ValueError("count is not negative")
-    as_of = as_of or date.today()
-    rng = random.Random(f"{centre}:{seed}")  # the centre's employers; each person has their own below
+    as_of = as_of or date.today()  # noqa: DTZ011 — the demo's calendar day where it runs
+    rng = random.Random(f"{centre}:{seed}")  # noqa: S311 — seeded demo data, no secret; the centre's employers; each person has their own below
     fake = Faker("zh_CN")
     fake.seed_instance(seed * 1_000_003 + centre)
     profile = _profile(centre)
@@ -170,8 +170,8 @@ def generate_rows(*, centre: int, count: int, seed: int, as_of: date | None = No
     rows: list[dict[str, str]] = []
     for i in range(count):
         # 1. the person: drawn from their own generator, never from today's date
-        who = random.Random(f"{centre}:{seed}:{i}:who")
-        rng = random.Random(f"{centre}:{seed}:{i}:account")
+        who = random.Random(f"{centre}:{seed}:{i}:who")  # noqa: S311 — seeded demo data, no secret
+        rng = random.Random(f"{centre}:{seed}:{i}:account")  # noqa: S311
         male = who.random() < 0.52
         name = fake.name_male() if male else fake.name_female()
         born = _random_day(who, PEOPLE_EPOCH - timedelta(days=60 * 365), PEOPLE_EPOCH - timedelta(days=20 * 366))
@@ -211,7 +211,7 @@ def generate_rows(*, centre: int, count: int, seed: int, as_of: date | None = No
         gaps = sorted(set(gaps))
         paid = last - first + 1 - len(gaps)
 
-        loan = status == "normal" and rng.random() < 0.18 or status == "sealed" and rng.random() < 0.08
+        loan = (status == "normal" and rng.random() < 0.18) or (status == "sealed" and rng.random() < 0.08)
         if status == "closed":
             balance = 0
         else:

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from eth_typing import HexStr
 from eth_utils import is_address, to_checksum_address
 from sqlalchemy import Engine, select
 
@@ -174,7 +175,9 @@ def proposal_state(p: Any, now: int) -> str:
 def proposal_count(contracts: Contracts, limit: int = 100_000) -> int:
     """How many proposals exist: ids are sequential from 1 and an unknown one has no expiry, so a
     doubling then a bisection finds the last in O(log n) reads."""
-    known = lambda pid: contracts.consortium.proposal(pid).expires_at != 0  # noqa: E731
+    def known(pid: int) -> bool:
+        return bool(contracts.consortium.proposal(pid).expires_at != 0)
+
     lo, hi = 0, 1
     while hi <= limit and known(hi):
         lo, hi = hi, hi * 2
@@ -317,7 +320,7 @@ def check_plan(contracts: Contracts, p: Plan, proposer: str) -> None:
     c = contracts.consortium
     preflight(c.w3, c.contract.functions.propose(p.target, p.data), proposer)
     try:
-        simulate(lambda: c.w3.eth.call({"from": c.address, "to": p.target, "data": "0x" + p.data.hex()}))
+        simulate(lambda: c.w3.eth.call({"from": c.address, "to": p.target, "data": HexStr("0x" + p.data.hex())}))
     except ContractError as exc:
         raise _refuse(exc) from exc
 

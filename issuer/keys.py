@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from cryptography.hazmat.primitives.asymmetric import ec
 from eth_account.signers.local import LocalAccount
 from sqlalchemy import Engine, select
 
@@ -51,7 +52,7 @@ __all__ = [
 _CHAIN_ALGORITHMS = {"EdDSA": ChainAlgorithm.EDDSA, "ES256": ChainAlgorithm.ES256, "SM2": ChainAlgorithm.SM2}
 
 
-class KeyError_(HpfIssuerError):
+class KeyError_(HpfIssuerError):  # noqa: N801 — public name; the underscore keeps the builtin unshadowed
     """The centre's signing key cannot be used or changed."""
 
 
@@ -76,7 +77,7 @@ class ActiveKey:
 
 def admin_account(settings: Settings, centre: int) -> LocalAccount:
     """The centre's admin account (registers keys): HPF_ADMIN_KEY, or the DEMO key locally."""
-    from issuer.blacklist import centre_account
+    from issuer.blacklist import centre_account  # noqa: PLC0415 — issuer.blacklist imports this module
 
     return centre_account(settings, centre, "admin")
 
@@ -91,8 +92,6 @@ def check_public_key(algorithm: fmt.Algorithm, public_key: bytes) -> bytes:
         if algorithm == "EdDSA" and len(public_key) == 32:
             return public_key
         if algorithm == "ES256" and len(public_key) == 65 and public_key[0] == 0x04:
-            from cryptography.hazmat.primitives.asymmetric import ec
-
             ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), public_key)
             return public_key
         raise ValueError(f"not a {algorithm} public key of the registered form")
@@ -128,7 +127,7 @@ def load_active_key(engine: Engine, centre: int, passphrase: bytes) -> ActiveKey
     row = _active_row(engine, centre)
     if row is None:
         return None
-    return ActiveKey(key_id=row.key_id, algorithm=row.algorithm.value,  # type: ignore[arg-type]
+    return ActiveKey(key_id=row.key_id, algorithm=row.algorithm.value,
                      private_key=_decrypt(row.encrypted_private_key, passphrase, row.key_id),
                      public_key=row.public_key)
 
@@ -138,8 +137,9 @@ def _register(engine: Engine, contracts: Contracts, admin: Sender, row_id: int) 
     with session_scope(engine) as s:
         row = s.get(SigningKey, row_id)
         assert row is not None
-        key_id, public, algorithm = row.key_id, row.public_key, row.algorithm.value
-    check_public_key(algorithm, public)  # type: ignore[arg-type]
+        key_id, public = row.key_id, row.public_key
+        algorithm: fmt.Algorithm = row.algorithm.value
+    check_public_key(algorithm, public)
     info = None
     try:
         info = contracts.consortium.key(key_id)
@@ -203,12 +203,14 @@ def rotate(engine: Engine, centre: int, passphrase: bytes, contracts: Contracts,
     service that read the old key just before the switch has finished signing with it."""
     old = _active_row(engine, centre)
     if algorithm is None:
-        algorithm = old.algorithm.value if old is not None else "EdDSA"  # type: ignore[assignment]
+        algorithm = old.algorithm.value if old is not None else "EdDSA"
     assert algorithm is not None
     new_id = _new_key(engine, centre, passphrase, algorithm)
     _register(engine, contracts, admin, new_id)
     with session_scope(engine) as s:
-        new_key_id = s.get(SigningKey, new_id).key_id  # type: ignore[union-attr]
+        new_row = s.get(SigningKey, new_id)
+        assert new_row is not None  # _new_key committed it
+        new_key_id = new_row.key_id
     if old is None:
         return None, new_key_id
     # Issuers re-read which key is active every second (issuance.signing._KEY_CHECK): after the grace,

@@ -29,9 +29,10 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, case, delete, literal, select, update
+from sqlalchemy import CursorResult, Engine, case, delete, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from issuer.db import KnownDevice, LoginFailure, session_scope
@@ -167,7 +168,7 @@ class LoginThrottle:
         t = now or utcnow()
         counts: dict[str, int] = {}
         with session_scope(self.engine) as s:
-            for key, is_address in attempt.keys():
+            for key, is_address in attempt.keys():  # noqa: SIM118 — Attempt.keys() is a method, not a dict's
                 counts[key] = self._count(s, key, t, stale=t - timedelta(seconds=self._forget(is_address)))
         first = attempt.keys()[0][0]
         return max(0, self.policy.free_tries - counts[first])
@@ -192,7 +193,7 @@ class LoginThrottle:
     def succeeded(self, attempt: Attempt) -> None:
         """The account's (or the device's) failures are forgotten; the address's are not (an
         attacker could log into an account of their own to clear them)."""
-        keys = [k for k, is_address in attempt.keys() if not is_address]
+        keys = [k for k, is_address in attempt.keys() if not is_address]  # noqa: SIM118 — Attempt.keys()
         with session_scope(self.engine) as s:
             s.execute(delete(LoginFailure).where(LoginFailure.centre_code == self.centre, LoginFailure.key.in_(keys)))
 
@@ -215,17 +216,16 @@ class LoginThrottle:
             return False
         oldest = utcnow() - timedelta(seconds=DEVICE_SECONDS)
         with session_scope(self.engine) as s:
-            found = s.execute(update(KnownDevice).where(
+            # an UPDATE through the session returns a CursorResult (SQLAlchemy types it as Result)
+            found = cast("CursorResult[Any]", s.execute(update(KnownDevice).where(
                 KnownDevice.token_hash == _token_hash(token), KnownDevice.centre_code == self.centre,
                 KnownDevice.account_id == account_id, KnownDevice.created_at > oldest,
-            ).values(last_used_at=utcnow()))
-            return bool(found.rowcount)  # type: ignore[attr-defined]
+            ).values(last_used_at=utcnow())))
+            return bool(found.rowcount)
 
 
 def insert_for(s: Session) -> Any:
     """INSERT … ON CONFLICT for the session's database (SQLite and PostgreSQL both have it)."""
     if s.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert  # noqa: PLC0415
-    else:
-        from sqlalchemy.dialects.sqlite import insert  # noqa: PLC0415
-    return insert
+        return postgresql.insert
+    return sqlite.insert

@@ -13,8 +13,8 @@ def minimal_rows(c: MinimalCertificate, row: Any, format_time: Any) -> list[Any]
     """`row` is documents._Row; `format_time` documents.format_time."""
     shown = list(c.disclosed)
     rows = [row("section", title="职工信息（最小披露）")]
-    for i in range(0, len(shown), 2):
-        rows.append(row("pair", tuple((FIELD_ZH[n], value_zh(n, v)) for n, v in shown[i:i + 2])))
+    rows.extend(row("pair", tuple((FIELD_ZH[n], value_zh(n, v)) for n, v in shown[i:i + 2]))
+                for i in range(0, len(shown), 2))
     if c.claims:
         rows.append(row("section", title="中心签署的说明"))
         rows.extend(row("wide", (("说明", claim.text_zh()),)) for claim in c.claims)

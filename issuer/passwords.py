@@ -9,9 +9,11 @@ logins); a real centre sets or resets passwords one by one.
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Engine, select, update
+from sqlalchemy import CursorResult, Engine, select, update
 
 from issuer.db import Account, session_scope
 from issuer.errors import EXIT_USAGE, HpfIssuerError
@@ -20,7 +22,7 @@ from issuer.ids import normalise_id
 __all__ = ["DEMO_PASSWORD", "MIN_LENGTH", "check_password", "hash_password", "set_password", "set_passwords"]
 
 #: DEMO ONLY: the password of every demo employee on the local network.
-DEMO_PASSWORD = "demo-1234"
+DEMO_PASSWORD = "demo-1234"  # noqa: S105 — DEMO ONLY, local network
 MIN_LENGTH = 8
 
 _hasher = PasswordHasher()
@@ -53,8 +55,10 @@ def set_password(engine: Engine, centre: int, id_number: str, password: str) -> 
     number = normalise_id(id_number)
     hashed = hash_password(password)
     with session_scope(engine) as s:
-        done = s.execute(update(Account).where(Account.centre_code == centre, Account.id_number == number)
-                         .values(password_hash=hashed)).rowcount
+        # an UPDATE through the session returns a CursorResult (SQLAlchemy types it as Result)
+        done = cast("CursorResult[Any]", s.execute(update(Account).where(Account.centre_code == centre,
+                                                                          Account.id_number == number)
+                                                    .values(password_hash=hashed))).rowcount
         if not done:
             raise BadPassword(f"Centre {centre} has no account for that ID number.",
                               message_zh=f"本中心（{centre}）没有该身份证号的账户。")

@@ -45,6 +45,13 @@ class Classified:
     missing: list[Batch] = field(default_factory=list)
 
 
+def _sealed_root(b: Batch) -> bytes:
+    """The root of a batch being classified: it was sealed, so the root is set."""
+    if b.root is None:
+        raise ValueError(f"Batch {b.id} has no root: it was never sealed.")
+    return b.root
+
+
 class Reconciler:
     def __init__(self, *, engine: Engine, centre: int, anchorer: Anchorer, confirmations: int | None = None) -> None:
         self.engine = engine
@@ -72,7 +79,7 @@ class Reconciler:
         out = Classified()
         for start in range(0, len(batches), _CHUNK):
             part = batches[start : start + _CHUNK]
-            for b, info in zip(part, self.anchorer.batches([b.root for b in part]), strict=True):  # type: ignore[misc]
+            for b, info in zip(part, self.anchorer.batches([_sealed_root(b) for b in part]), strict=True):
                 if info.centre == self.centre:
                     if rule.is_final(info.block, head):
                         out.final.append((b.id, info.anchored_at, info.block))
@@ -83,7 +90,8 @@ class Reconciler:
         # A missing root whose transaction the node still holds unmined is in flight, not lost.
         sent = [b for b in out.missing if b.tx_hash is not None and b.state == BatchState.ANCHORING]
         if sent:
-            txs = self.anchorer.rpc.call_many([("eth_getTransactionByHash", ["0x" + b.tx_hash.hex()]) for b in sent])  # type: ignore[union-attr]
+            txs = self.anchorer.rpc.call_many([("eth_getTransactionByHash", ["0x" + b.tx_hash.hex()])
+                                               for b in sent if b.tx_hash is not None])  # all of them: `sent` has hashes
             flying = {b.id for b, tx in zip(sent, txs, strict=True) if isinstance(tx, dict) and tx.get("blockNumber") is None}
             out.in_flight = sorted(flying)
             out.missing = [b for b in out.missing if b.id not in flying]

@@ -11,7 +11,7 @@ its times and what it supersedes. An account whose figures changed since is issu
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -25,7 +25,7 @@ __all__ = ["already_certified"]
 _CURRENT = (CertificateStatus.SIGNED, CertificateStatus.ANCHORED)
 
 
-def _same_content(held: fmt.Certificate, account: Any, content_of: Any) -> bool:
+def _same_content(held: fmt.Certificate, account: Any, content_of: Callable[..., fmt.Certificate]) -> bool:
     try:
         fresh = content_of(account, number=held.number, issued_at=held.issued_at, valid_until=held.valid_until,
                            subject=held.subject_ref)
@@ -35,7 +35,8 @@ def _same_content(held: fmt.Certificate, account: Any, content_of: Any) -> bool:
 
 
 def already_certified(
-    engine: Engine, centre: int, accounts: Sequence[Any], *, purpose: str, now: datetime, content_of: Any,
+    engine: Engine, centre: int, accounts: Sequence[Any], *, purpose: str, now: datetime,
+    content_of: Callable[..., fmt.Certificate],
 ) -> set[int]:
     """The ids of `accounts` that hold a current certificate of the same content for `purpose`.
     `content_of(account, number=, issued_at=, valid_until=, subject=)` gives the content a new
@@ -54,12 +55,13 @@ def already_certified(
         ).all()
     held: set[int] = set()
     for account_id, cose in rows:
-        if account_id in held:
+        if account_id in held or cose is None:
             continue
         try:
             signed = fmt.from_cose(bytes(cose))
-        except Exception:  # noqa: BLE001 — an unreadable record is not a certificate the holder has
+        except Exception:  # noqa: BLE001, S112 — an unreadable record is not a certificate the holder has
             continue
-        if _same_content(signed.certificate, by_id[account_id], content_of):
+        held_content = signed.certificate
+        if isinstance(held_content, fmt.Certificate) and _same_content(held_content, by_id[account_id], content_of):
             held.add(account_id)
     return held

@@ -50,7 +50,8 @@ DEMO_PROPOSAL_LIFETIME = 7 * 24 * 3600
 def demo_account(index: int) -> LocalAccount:
     """The DEMO account at `m/44'/60'/0'/0/index` of the public development mnemonic."""
     Account.enable_unaudited_hdwallet_features()
-    return Account.from_mnemonic(DEMO_MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}")
+    account: LocalAccount = Account.from_mnemonic(DEMO_MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}")
+    return account
 
 
 def demo_deployer() -> LocalAccount:

@@ -31,7 +31,8 @@ class BesuConfigError(ValueError):
 def qbft_extra_data(addresses: list[str]) -> str:
     """QBFT genesis extraData for the validators (in the order given; Besu sorts none)."""
     validators = [bytes.fromhex(a.removeprefix("0x")) for a in addresses]
-    return "0x" + rlp.encode([b"\x00" * 32, validators, [], 0, []]).hex()
+    encoded: bytes = rlp.encode([b"\x00" * 32, validators, [], 0, []])
+    return "0x" + encoded.hex()
 
 
 def read_extra_data(extra: str) -> list[str]:

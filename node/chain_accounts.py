@@ -42,7 +42,8 @@ def centre_account(settings: Settings, centre: int, role: str = "operator") -> L
     setting = f"HPF_{role.upper()}_KEY"
     key = getattr(settings, f"{role}_key")
     if key is not None:
-        return Account.from_key(key.get_secret_value())
+        account: LocalAccount = Account.from_key(key.get_secret_value())
+        return account
     stored = keystore_path(settings, f"centre-{role}", centre)  # written by `hpf centre init`
     if stored.exists():
         return load_account(stored, passphrase(settings))
@@ -61,7 +62,8 @@ def institution_account(settings: Settings, institution: int) -> LocalAccount:
     `check_institution_account`: the chain must say it is that institution's)."""
     key = getattr(settings, "institution_key", None)
     if key is not None:
-        return Account.from_key(key.get_secret_value())
+        account: LocalAccount = Account.from_key(key.get_secret_value())
+        return account
     stored = keystore_path(settings, "institution", institution)  # written by `hpf lender init`
     if stored.exists():
         return load_account(stored, passphrase(settings))

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from eth_account import Account
@@ -16,7 +16,7 @@ from rich.console import Console
 
 from node import accounts as demo
 from node.chain import connect
-from node.deploy import Genesis, deploy, demo_admins, demo_genesis
+from node.deploy import Genesis, demo_admins, demo_genesis, deploy
 from node.errors import ConfigError, HpfNodeError
 from node.launcher import LocalNode, NodeConfig
 from node.settings import Settings, get_settings
@@ -28,23 +28,24 @@ app = typer.Typer(
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 EXIT_ERROR = 1
 
 
-def handle_errors(fn: F) -> F:
+def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
     """Print an HpfNodeError (or any package's root error) as one sentence, not a trace."""
 
     @wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return fn(*args, **kwargs)
         except HpfNodeError as exc:
             err.print(f"[bold red]error:[/] {exc}", highlight=False)
             raise typer.Exit(EXIT_ERROR) from None
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
 def node_config(settings: Settings) -> NodeConfig:
@@ -146,7 +147,7 @@ def _genesis_admins(settings: Settings, genesis: Genesis) -> dict[int, Any]:
     """The founding centres' admin accounts available here (their `hpf centre init` key files,
     or HPF_ADMIN_KEY for the centre it belongs to): registering the genesis institutions takes
     `threshold` of them. Fewer is an error, never a silent skip."""
-    from node.keystore import keystore_path, load_account, passphrase  # noqa: PLC0415
+    from node.keystore import keystore_path, load_account, passphrase
 
     found: dict[int, Any] = {}
     admin_key = getattr(settings, "admin_key", None)
@@ -203,11 +204,12 @@ def deploy_command(
     missing = [i.id for i in genesis.institutions if result.registered.get(i.id) != to_checksum_address(i.account)]
     if missing:
         raise ConfigError(f"The genesis file names institutions {missing} that are not registered on chain as given.")
+    addresses = result.record.addresses()
     info = {
         "deployed": result.deployed,
         "chain_id": result.record.chain_id,
         "deployment_file": str(settings.deployment_file),
-        "contracts": result.record.addresses(),
+        "contracts": addresses,
         "proposals_executed": result.proposals_executed,
     }
     if json_out:
@@ -215,5 +217,5 @@ def deploy_command(
         return
     verb = "deployed" if result.deployed else "already deployed, unchanged"
     out.print(f"contracts {verb} on chain {info['chain_id']}; record: {info['deployment_file']}")
-    for name, address in info["contracts"].items():  # type: ignore[union-attr]
+    for name, address in addresses.items():
         out.print(f"  {name:<18} {address}")

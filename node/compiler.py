@@ -1,4 +1,5 @@
-"""Compile the contracts with solc-js (`hpf deploy` and `make abi` only: see node/abi) through py-solc-x, caching artifacts by source hash.
+"""Compile the contracts with solc-js (`hpf deploy` and `make abi` only: see node/abi) through py-solc-x,
+caching artifacts by source hash.
 
 No native solc can be downloaded here, so py-solc-x is pointed at `solc/solc-cli.cjs`, a small
 Node script that speaks solc's `--version` / `--standard-json` protocol with the npm `solc`
@@ -37,13 +38,13 @@ class Artifact:
 
 
 def compiler_config() -> dict[str, Any]:
-    return json.loads((CONTRACTS_DIR / "compiler.json").read_text())  # type: ignore[no-any-return]
+    config: dict[str, Any] = json.loads((CONTRACTS_DIR / "compiler.json").read_text())
+    return config
 
 
 def source_files() -> list[Path]:
     """The contracts the project deploys, without the Solidity tests."""
-    files = sorted(CONTRACTS_DIR.glob("*.sol")) + sorted((CONTRACTS_DIR / "interfaces").glob("*.sol"))
-    return files
+    return sorted(CONTRACTS_DIR.glob("*.sol")) + sorted((CONTRACTS_DIR / "interfaces").glob("*.sol"))
 
 
 def _oz_version() -> str:
@@ -100,7 +101,7 @@ def _compile_uncached() -> dict[str, Any]:
     errors = [e for e in out.get("errors", []) if e.get("severity") == "error"]
     if errors:
         raise CompileError("The contracts do not compile: " + "; ".join(e["formattedMessage"] for e in errors))
-    return out  # type: ignore[no-any-return]
+    return out
 
 
 def cache_dir() -> Path:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +18,8 @@ from eth_utils import keccak
 from web3 import Web3
 
 from node import accounts as demo
-from node.bindings import Contracts, Sender
 from node.abi import CONTRACT_NAMES, REGENERATE, stale_files
+from node.bindings import Contracts, Sender
 from node.compiler import compile_contracts, source_hash
 from node.errors import ConfigError, DeploymentMissing, TransactionFailed
 from node.log import get_logger
@@ -63,13 +63,15 @@ class Genesis:
     def from_file(cls, path: Path) -> Genesis:
         try:
             raw = json.loads(path.read_text())
-            return cls(
+            genesis = cls(
                 centres=tuple(GenesisCentre(**c) for c in raw["centres"]),
                 threshold=int(raw["threshold"]),
                 proposal_lifetime=int(raw.get("proposal_lifetime", demo.DEMO_PROPOSAL_LIFETIME)),
                 institutions=tuple(GenesisInstitution(**i) for i in raw.get("institutions", [])),
-                **({"trace_key": bytes.fromhex(str(raw["trace_key"]).removeprefix("0x"))} if "trace_key" in raw else {}),
             )
+            if "trace_key" in raw:
+                genesis = replace(genesis, trace_key=bytes.fromhex(str(raw["trace_key"]).removeprefix("0x")))
+            return genesis
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ConfigError(f"The genesis file {path} is not valid: {exc}.") from exc
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from eth_account.signers.local import LocalAccount
 from eth_keys import keys as eth_keys
 from eth_utils import keccak
 
-from node.accounts import DEMO_ACCOUNT_COUNT, DEMO_MNEMONIC, demo_account
+from node.accounts import DEMO_ACCOUNT_COUNT, demo_account
 from node.errors import NodeStartError
 
 __all__ = [
@@ -33,7 +34,7 @@ GETH_VERSION = "1.13.15"
 ROOT = Path(__file__).resolve().parent.parent
 BLOCK_PERIOD = 1
 GAS_LIMIT = 30_000_000
-PASSWORD = "hpf-demo-validator"  # DEMO: the validators' keystores guard nothing on a local network
+PASSWORD = "hpf-demo-validator"  # noqa: S105 — DEMO: the validators' keystores guard nothing on a local network
 _VALIDATOR_INDEX = 100  # validator i signs with the DEMO mnemonic's account 100 + i
 
 
@@ -71,14 +72,14 @@ def enode_id(index: int) -> str:
     return eth_keys.PrivateKey(validator_nodekey(index)).public_key.to_bytes().hex()
 
 
-def clique_extra_data(signers: list[str]) -> str:
+def clique_extra_data(signers: Sequence[str]) -> str:
     """Clique genesis extraData: 32 vanity bytes, the signers' addresses in ascending order, 65
     zero bytes for the (absent) seal."""
     addrs = sorted(bytes.fromhex(a.removeprefix("0x")) for a in signers)
     return "0x" + (b"\x00" * 32 + b"".join(addrs) + b"\x00" * 65).hex()
 
 
-def clique_genesis(chain_id: int, signers: list[str], *, period: int = BLOCK_PERIOD) -> dict[str, object]:
+def clique_genesis(chain_id: int, signers: Sequence[str], *, period: int = BLOCK_PERIOD) -> dict[str, object]:
     """A Clique genesis: every fork up to London at block 0 (Clique has no merge, so Shanghai and
     later never activate), the DEMO accounts and the validators funded."""
     forks = ["homestead", "eip150", "eip155", "eip158", "byzantium", "constantinople", "petersburg",

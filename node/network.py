@@ -9,7 +9,6 @@ stops the processes and keeps the chains; `reset` deletes everything.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -18,8 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from eth_utils import keccak
+
 from node.errors import ConfigError, NodeStartError
-from node.geth import GethNode, check_geth, clique_genesis, geth_command, validator_account
+from node.geth import GethNode, check_geth, clique_genesis, enode_id, geth_command, validator_account
 from node.launcher import _pid_alive, free_port, rpc_answers, stop_process
 from node.rpc import ChainUnavailable, RpcClient
 
@@ -28,8 +29,6 @@ __all__ = ["DEFAULT_VALIDATORS", "NETWORK_CHAIN_ID", "LocalNetwork"]
 
 def _node_id(public_hex: str) -> str:
     """geth's node id (admin_peers "id"): keccak256 of the 64-byte public key, hex."""
-    from eth_utils import keccak
-
     return keccak(bytes.fromhex(public_hex)).hex()
 
 DEFAULT_VALIDATORS = 4
@@ -297,8 +296,6 @@ class LocalNetwork:
     def disconnect(self, index: int, others: list[int], *, timeout: float = 15.0) -> None:
         """Cut validator `index` off from `others` (both directions, and from their static peer
         lists so nobody redials); `connect()` or `heal()` undoes it. Checked with admin_peers."""
-        from node.geth import enode_id
-
         a = self.node(index)
         deadline = time.monotonic() + timeout
         while True:

@@ -27,8 +27,11 @@ from pathlib import Path
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
+from eth_account.types import TransactionDictType
+from eth_typing import HexStr
+from eth_utils import keccak
 
-from node.bindings import decode_revert
+from node.bindings import Sender, decode_revert
 from node.errors import ContractError
 from node.rpc import ChainUnavailable, RpcClient
 
@@ -236,8 +239,8 @@ class _Slot:
             self._nonce = s._first_nonce()
         out = []
         for to, data, gas in items:
-            tx = {
-                "type": 2, "chainId": s.chain_id, "nonce": self._nonce, "to": to, "value": 0, "gas": gas,
+            tx: TransactionDictType = {
+                "type": 2, "chainId": s.chain_id, "nonce": self._nonce, "to": HexStr(to), "value": 0, "gas": gas,
                 "maxFeePerGas": max_fee, "maxPriorityFeePerGas": tip, "data": data,
             }  # fmt: skip
             self._nonce += 1
@@ -255,8 +258,6 @@ class _Slot:
             s._fees = None
             self.accepted = None
             raise
-        from eth_utils import keccak
-
         for r in raws:
             s._keep(keccak(r), r)
         self.accepted = self._nonce
@@ -280,6 +281,4 @@ def account_lock(home: Path, chain_id: int, address: str) -> NonceLock:
 def account_sender(w3: Any, account: LocalAccount, settings: Any) -> Any:
     """A web3 `node.bindings.Sender` for `account` that shares the account's lock and nonce with
     every other sender of it (this process's TxSender, other processes)."""
-    from node.bindings import Sender
-
     return Sender(w3, account, lock=account_lock(settings.home, settings.chain_id, account.address))

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
 import threading
@@ -27,6 +26,8 @@ from web3 import Web3
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import select  # noqa: E402
 
 from issuer import documents  # noqa: E402
 from issuer.anchoring import ANCHOR_GAS, Anchorer  # noqa: E402
@@ -42,14 +43,13 @@ from node.deploy import demo_admins, demo_genesis, deploy  # noqa: E402
 from node.launcher import NodeConfig, free_port, running_node  # noqa: E402
 from node.network import NETWORK_CHAIN_ID, LocalNetwork  # noqa: E402
 from node.settings import Settings  # noqa: E402
-from sqlalchemy import select  # noqa: E402
 
 CENTRE = 460100
 
 
 def _pct(samples: list[float], p: float) -> float:
     s = sorted(samples)
-    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
+    return s[min(len(s) - 1, round(p / 100 * (len(s) - 1)))]
 
 
 def _engine(home: Path, n: int):  # type: ignore[no-untyped-def]
@@ -72,7 +72,7 @@ def measure(name: str, ns: Settings, home: Path, args: argparse.Namespace) -> di
         root = os.urandom(32)
         t0 = time.perf_counter()
         with anchorer.sending() as slot:
-            ((h, raw),) = anchorer.sign_in(slot, [(Anchorer.anchor_data(root, 1), ANCHOR_GAS)])
+            ((_, raw),) = anchorer.sign_in(slot, [(Anchorer.anchor_data(root, 1), ANCHOR_GAS)])
             slot.send([raw])
         while True:
             (info,) = anchorer.batches([root])
@@ -103,7 +103,7 @@ def measure(name: str, ns: Settings, home: Path, args: argparse.Namespace) -> di
                 pdf = documents.render_pdf(cert.text, centre_name="海口市住房公积金管理局")
                 assert pdf.startswith(b"%PDF")
                 samples.append(time.perf_counter() - t0)
-            except Exception as exc:  # counted, not hidden
+            except Exception as exc:  # noqa: BLE001 — counted, not hidden
                 errors.append(f"{type(exc).__name__}: {exc}")
 
     threads = [threading.Thread(target=employee, args=(i,)) for i in ids]

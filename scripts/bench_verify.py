@@ -10,7 +10,6 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -42,7 +41,7 @@ N_CERTS = 256
 
 def _pct(samples: list[float], p: float) -> float:
     s = sorted(samples)
-    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))] * 1000
+    return s[min(len(s) - 1, round(p / 100 * (len(s) - 1)))] * 1000
 
 
 def measure(fn: Callable[[int], None], n: int) -> tuple[float, float, float, float]:
@@ -131,10 +130,10 @@ def main() -> int:
             pdfs = []
             for t in texts[:8]:
                 page = P.printed_page([t], dpi=150)
-                buf = tempfile.SpooledTemporaryFile()
-                page.save(buf, "PDF", resolution=150)
-                buf.seek(0)
-                pdfs.append(buf.read())
+                with tempfile.SpooledTemporaryFile() as buf:
+                    page.save(buf, "PDF", resolution=150)
+                    buf.seek(0)
+                    pdfs.append(buf.read())
 
             def by_pdf(i: int) -> None:
                 (found,) = read_input(pdfs[i % len(pdfs)])

@@ -16,9 +16,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from verifier import disclosure as sd  # noqa: E402
-from verifier import format as fmt  # noqa: E402
-from verifier.merkle import MAX_BATCH_SIZE, MerkleTree  # noqa: E402
+from verifier import disclosure as sd
+from verifier import format as fmt
+from verifier.merkle import MAX_BATCH_SIZE, MerkleTree
 
 
 def main() -> int:

@@ -17,7 +17,7 @@ from eth_utils import keccak
 from web3 import Web3
 
 from node import accounts as demo
-from node.bindings import AccessPurpose, BlacklistReason, Contracts, KeyAlgorithm, LiftReason, RevocationReason, Sender
+from node.bindings import AccessPurpose, Contracts, KeyAlgorithm, LiftReason, RevocationReason, Sender
 from node.compiler import PROJECT_ROOT, compiler_config
 from node.deploy import demo_admins, demo_genesis, deploy
 from node.launcher import NodeConfig, free_port, running_node

@@ -58,14 +58,14 @@ def fund_demo_accounts(w3: Web3) -> None:
             )
 
 
-@pytest.fixture()
+@pytest.fixture
 def tester_w3() -> Web3:
     w3 = Web3(EthereumTesterProvider())
     fund_demo_accounts(w3)
     return w3
 
 
-@pytest.fixture()
+@pytest.fixture
 def tester_contracts(tester_w3: Web3, tmp_path: Path) -> Contracts:
     record = deploy(tester_w3, demo.demo_deployer(), demo_genesis(), tmp_path / "d.json", admins=demo_admins()).record
     return Contracts.at(tester_w3, record.addresses())

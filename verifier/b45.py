@@ -19,7 +19,7 @@ _lock = threading.Lock()
 
 
 def _build() -> tuple[list[str], list[str], dict[str, bytes], dict[str, bytes]]:
-    global _tables
+    global _tables  # noqa: PLW0603 — the tables are built once, on first use
     with _lock:
         if _tables is None:
             a = _ALPHABET

@@ -15,7 +15,7 @@ from node.errors import HpfNodeError
 from node.settings import get_settings
 from verifier.errors import HpfVerifierError
 from verifier.pipeline import Verifier
-from verifier.result import Status, VerificationResult, Verdict
+from verifier.result import Status, Verdict, VerificationResult
 
 EXIT_VALID, EXIT_INVALID, EXIT_INDETERMINATE, EXIT_USAGE = 0, 1, 2, 64
 _EXIT = {Verdict.VALID: EXIT_VALID, Verdict.INVALID: EXIT_INVALID, Verdict.INDETERMINATE: EXIT_INDETERMINATE}
@@ -76,7 +76,9 @@ def render(result: VerificationResult, console: Console = out) -> None:
 
 
 def verify_command(
-    input_: Annotated[str, typer.Argument(metavar="INPUT", help="A file (PNG/JPEG photo, PDF), '-' for stdin, or an HPF1: string.")],
+    input_: Annotated[
+        str, typer.Argument(metavar="INPUT", help="A file (PNG/JPEG photo, PDF), '-' for stdin, or an HPF1: string.")
+    ],
     json_out: Annotated[bool, typer.Option("--json", help="Print one JSON object per certificate.")] = False,
     as_institution: Annotated[
         int | None, typer.Option("--as", help="Act for this registered institution id (audience check, access trace).")
@@ -92,7 +94,7 @@ def verify_command(
     the blacklist is withheld. Images and PDFs are read in a sandboxed worker process (memory, CPU
     and time limits).
     """
-    from verifier.sandbox import Sandbox, read_untrusted  # noqa: PLC0415 — keeps `hpf --help` fast
+    from verifier.sandbox import Sandbox, read_untrusted  # keeps `hpf --help` fast
 
     settings = get_settings()
     try:
@@ -102,7 +104,7 @@ def verify_command(
         _usage_error(str(exc), getattr(exc, "message_zh", None), json_out)
         return
     try:
-        from verifier.service_setup import chain_reader  # noqa: PLC0415
+        from verifier.service_setup import chain_reader
 
         reader = chain_reader(settings)
     except HpfNodeError as exc:
@@ -130,11 +132,12 @@ def _one_worker(sandbox: Any, data: bytes | str) -> Any:
 
 def _check_as(settings: Any, institution: int, json_out: bool) -> None:
     """`--as` must name the institution whose account this verifier records with (exit 64 if not)."""
-    from verifier.trace import WrongInstitution, check_institution_account, institution_account  # noqa: PLC0415
+    from node.chain_accounts import institution_account
+    from verifier.trace import WrongInstitution, check_institution_account
 
     try:
-        from node.chain import connect  # noqa: PLC0415
-        from node.deploy import DeploymentRecord  # noqa: PLC0415
+        from node.chain import connect
+        from node.deploy import DeploymentRecord
 
         account = institution_account(settings, institution)
         consortium = DeploymentRecord.load(settings.deployment_file).addresses()["Consortium"]
@@ -147,7 +150,7 @@ def _check_as(settings: Any, institution: int, json_out: bool) -> None:
 
 def _trace(settings: Any, institution: int, results: list[VerificationResult]) -> None:
     try:
-        from verifier.trace import record_verifications  # noqa: PLC0415
+        from verifier.trace import record_verifications
 
         record_verifications(settings, institution, [r for r in results if r.digest])
     except (HpfNodeError, HpfVerifierError) as exc:
@@ -170,7 +173,7 @@ def serve(
 ) -> None:
     """Serve the verifier API (/v1/verify, /v1/verify/batch, /v1/blacklist/{subject}, /healthz,
     /docs) and the loan officers' web page at /."""
-    import uvicorn  # noqa: PLC0415
+    import uvicorn
 
     settings = get_settings()
     uvicorn.run(

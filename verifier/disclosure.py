@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -280,17 +281,22 @@ def _check_envelope(c: MinimalCertificate) -> None:
             _malformed("Field 'supersedes' must name another certificate than this one.")
 
 
+def _check_masked(name: str, value: Any, max_len: int, pattern: re.Pattern[str], masked: Callable[[str], bool]) -> None:
+    """A masked text field: valid text first, then masked enough."""
+    _check_text(name, value, max_len, pattern)
+    if not masked(value):
+        _malformed(f"Field '{name}' is not masked.")
+
+
 def _check_field(name: str, value: Any) -> None:
     """One disclosed value, checked as `Certificate` checks it (cross-field rules where both
     fields are disclosed are checked by `_check_pairs`)."""
     checks: dict[str, Callable[[Any], object]] = {
         "name": lambda v: _check_text(name, v, 64),
-        "id_masked": lambda v: (_check_text(name, v, 18, _ID_MASKED_RE),
-                                v.count("*") >= _ID_MIN_MASKED or _malformed("Field 'id_masked' is not masked.")),
+        "id_masked": lambda v: _check_masked(name, v, 18, _ID_MASKED_RE, lambda s: s.count("*") >= _ID_MIN_MASKED),
         "employer_name": lambda v: _check_text(name, v, 64),
         "employer_account": lambda v: _check_text(name, v, 32, _ACCOUNT_RE),
-        "account_masked": lambda v: (_check_text(name, v, 32, _ACCOUNT_MASKED_RE),
-                                     "*" in v or _malformed("Field 'account_masked' is not masked.")),
+        "account_masked": lambda v: _check_masked(name, v, 32, _ACCOUNT_MASKED_RE, lambda s: "*" in s),
         "account_status": lambda v: None,  # _from_wire checked it
         "account_opened": lambda v: _check_date(name, v),
         "employee_rate_bp": lambda v: _check_uint(name, v, 0, 10_000),

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from verifier.labels import ACCOUNT_STATUS_ZH
+from verifier.labels import ACCOUNT_STATUS_ZH as ACCOUNT_STATUS_ZH  # re-exported: the one definition
 from verifier.reasons import Reason
 
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")

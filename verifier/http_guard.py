@@ -18,7 +18,7 @@ import json
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, Final, TypeVar
 
-__all__ = ["BodyLimit", "SecurityHeaders", "find_key", "PAGE_CSP", "SECURITY_HEADERS"]
+__all__ = ["PAGE_CSP", "SECURITY_HEADERS", "BodyLimit", "SecurityHeaders", "find_key"]
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
@@ -57,12 +57,12 @@ def find_key(presented: str | None, keys: Mapping[str, V] | Iterable[str]) -> V 
     if not presented:
         return None
     wanted = _digest(presented)
-    found: Any = None
-    items = keys.items() if isinstance(keys, Mapping) else ((k, k) for k in keys)
+    found: V | str | None = None
+    items: Iterable[tuple[str, V | str]] = keys.items() if isinstance(keys, Mapping) else ((k, k) for k in keys)
     for key, value in items:
         if hmac.compare_digest(wanted, _digest(key)):
             found = value
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 # --------------------------------------------------------------------------------------------------
@@ -156,7 +156,8 @@ class BodyLimit:
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope.get("headers", ()):
+    headers: Iterable[tuple[bytes, bytes]] = scope.get("headers", ())
+    for key, value in headers:
         if key.lower() == name:
             return value.decode("latin-1").strip()
     return None

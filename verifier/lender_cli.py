@@ -42,7 +42,7 @@ def init_command(
     json_out: Annotated[bool, typer.Option("--json", help="Print the request as JSON.")] = False,
 ) -> None:
     """Create the institution's chain account (encrypted at rest) and write its join request."""
-    from node.keystore import create_account, fund_on_local_network, keystore_path, passphrase  # noqa: PLC0415
+    from node.keystore import create_account, fund_on_local_network, keystore_path, passphrase
 
     if not _MIN_ID <= institution <= _MAX_ID:
         err.print(f"[bold red]error:[/] 机构编号无效。 The institution id must be between {_MIN_ID} and {_MAX_ID}, "

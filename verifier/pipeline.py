@@ -303,7 +303,8 @@ def _not_revoked(ctx: Context) -> CheckResult:
     assert s is not None
     if s.revoked:
         reason = s.revocation_reason.name.lower()
-        return _fail(check, f"该证明已于 {explain.beijing(s.revoked_at)} 撤销（{explain.REVOCATION_ZH.get(reason.replace('_', '-'), reason)}）。",
+        reason_zh = explain.REVOCATION_ZH.get(reason.replace('_', '-'), reason)
+        return _fail(check, f"该证明已于 {explain.beijing(s.revoked_at)} 撤销（{reason_zh}）。",
                      f"Revoked at {_iso(s.revoked_at)} ({reason}).", revoked_at=s.revoked_at, revocation_reason=reason)
     return _ok(check, "证明未被撤销。", "Not revoked.")
 
@@ -369,7 +370,7 @@ def run_check(check: Check, ctx: Context) -> CheckResult:
             return need.unmet(check, ctx)
     try:
         return check.run(ctx)
-    except Exception as exc:  # a broken check is never its own failure code, and never a crash of the run
+    except Exception as exc:  # noqa: BLE001 — a broken check is never its own failure code, and never a crash of the run
         return _error(check, exc)
 
 
@@ -387,7 +388,7 @@ def blacklist_status(ctx: Context) -> dict[str, Any]:
         entries = ctx.blacklist_entries
         if entries is None:
             entries = ctx.reader.active_entries(ctx.signed.certificate.subject_ref)
-    except Exception as exc:  # beside the verdict: an outage or a bug here says "not checked", never crashes
+    except Exception as exc:  # noqa: BLE001 — beside the verdict: an outage or a bug here says "not checked", never crashes
         return _not_checked(f"blacklist could not be read: {exc}")
     return {"checked": True, "listed": bool(entries), "entries": [e.to_json() for e in entries]}
 
@@ -406,7 +407,7 @@ class Verifier:
             return None
         try:
             return self.reader.centre_name(code)
-        except Exception:  # a name shown beside the verdict never breaks it (as a check's ERROR would not)
+        except Exception:  # noqa: BLE001 — a name shown beside the verdict never breaks it (as a check's ERROR would not)
             return None
 
     def __init__(self, reader: ChainReader | None, *, institution: int | None = None,

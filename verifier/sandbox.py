@@ -41,7 +41,7 @@ from verifier.inputs import (
 )
 from verifier.inputs.messages import _error
 
-__all__ = ["Sandbox", "SandboxBusy", "get_sandbox", "scan_untrusted", "read_untrusted"]
+__all__ = ["Sandbox", "SandboxBusy", "get_sandbox", "read_untrusted", "scan_untrusted"]
 
 WORKERS: Final = 2
 """Worker processes per service process (the machine has few cores; one bomb leaves one free)."""
@@ -102,7 +102,7 @@ def _worker_main() -> None:
             answer = {"unreadable": [exc.kind, exc.message, exc.message_zh, exc.filename, exc.ignored]}
         except MemoryError:
             answer = {"too_complex": True}
-        except Exception as exc:  # a decoder broke on a malformed file: that file is corrupt
+        except Exception as exc:  # noqa: BLE001 — a decoder broke on a malformed file: that file is corrupt
             answer = {"corrupt": f"{type(exc).__name__}: {exc}"}
         del data
         _answer(stdout, answer)
@@ -289,7 +289,7 @@ _SANDBOX_CREATE: Final = threading.Lock()  # held only while the pool is created
 
 def get_sandbox() -> Sandbox:
     """The process's pool, created on first use."""
-    global _SANDBOX
+    global _SANDBOX  # noqa: PLW0603 — one pool per process, created on first use
     if _SANDBOX is None:
         with _SANDBOX_CREATE:
             if _SANDBOX is None:

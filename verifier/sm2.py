@@ -23,9 +23,12 @@ library's own Z (`Sm2PrivateKey.from_bytes`, tests/verifier/test_sm2.py) and aga
 
 from __future__ import annotations
 
+import base64
+import textwrap
+
 import gmssl_pyx
-from gmssl_pyx.sm2_utils import g_default_ecc_table as _CURVE
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
+from gmssl_pyx.sm2_utils import g_default_ecc_table as _CURVE  # noqa: N812 — a module constant, named as one
 
 __all__ = [
     "DEFAULT_ID",
@@ -142,7 +145,7 @@ _SM2_CURVE_OID = "1.2.156.10197.1.301"
 
 
 def _register_curve() -> None:
-    from asn1crypto import keys
+    from asn1crypto import keys  # noqa: PLC0415 — asn1crypto only for the DER/PEM forms
 
     if _SM2_CURVE_OID not in keys.NamedCurve._map:
         keys.NamedCurve.register("sm2p256v1", _SM2_CURVE_OID, 32)
@@ -151,7 +154,7 @@ def _register_curve() -> None:
 def public_key_der(public_key: bytes) -> bytes:
     """The public key as a DER SubjectPublicKeyInfo (id-ecPublicKey, curve SM2 1.2.156.10197.1.301),
     the form `openssl pkey -pubin -inform DER` reads. Encoded by asn1crypto."""
-    from asn1crypto import keys
+    from asn1crypto import keys  # noqa: PLC0415 — asn1crypto only for the DER/PEM forms
 
     _register_curve()
     info = keys.PublicKeyInfo({
@@ -165,16 +168,13 @@ def public_key_der(public_key: bytes) -> bytes:
 
 
 def public_key_pem(public_key: bytes) -> str:
-    import base64
-    import textwrap
-
     body = "\n".join(textwrap.wrap(base64.b64encode(public_key_der(public_key)).decode("ascii"), 64))
     return f"-----BEGIN PUBLIC KEY-----\n{body}\n-----END PUBLIC KEY-----\n"
 
 
 def public_key_from_der(der: bytes) -> bytes:
     """The 65-byte point of an SM2 SubjectPublicKeyInfo (e.g. `openssl pkey -pubout -outform DER`)."""
-    from asn1crypto import keys
+    from asn1crypto import keys  # noqa: PLC0415 — asn1crypto only for the DER/PEM forms
 
     _register_curve()
     info = keys.PublicKeyInfo.load(bytes(der))

@@ -22,8 +22,8 @@ from issuer.db.session import make_engine, session_scope
 
 __all__ = [
     "Account",
-    "AuditEntry",
     "AccountStatus",
+    "AuditEntry",
     "Base",
     "Batch",
     "BatchState",

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -52,7 +52,7 @@ class ShippedContract:
         return self.code_hash_of(deployed) == self.runtime_code_hash
 
 
-@lru_cache(maxsize=None)
+@cache
 def shipped(name: str) -> ShippedContract:
     """The shipped build of contract `name`."""
     if name not in CONTRACT_NAMES:

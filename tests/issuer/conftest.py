@@ -40,7 +40,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     server.drop_database(name)
 
 
-@pytest.fixture()
+@pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
     """An engine on a database migrated to the newest schema."""
     eng = make_engine(database_url)

@@ -402,7 +402,8 @@ def test_staff_blacklist_add_check_lift(app: Any) -> None:
     assert_error(c.post("/v1/staff/blacklist", headers=STAFF,
                         json={"id_number": "460100198001011235", "reason": "loan-default", "years": 3}), 400)
     assert_error(c.post("/v1/staff/blacklist", headers=STAFF, json={"id_number": who, "reason": "other"}), 422)
-    assert_error(c.post(f"/v1/staff/blacklist/{entry}/lift", headers=STAFF, json={"reason": "paid back, 张三 460100198001011234"}), 400)
+    assert_error(c.post(f"/v1/staff/blacklist/{entry}/lift", headers=STAFF,
+                        json={"reason": "paid back, 张三 460100198001011234"}), 400)
     r = c.post(f"/v1/staff/blacklist/{entry}/lift", headers=STAFF, json={"reason": "appeal-upheld", "note": "申诉成立"})
     assert r.status_code == 200, r.text
     assert c.get("/v1/staff/blacklist/check", headers=STAFF, params={"id_number": who}).json()["listed"] is False

@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parents[2]
 MASKED = re.compile(r"[0-9]{6}\*{8}[0-9]{3}[0-9X]")
 
 
-@pytest.fixture()
+@pytest.fixture
 def hpf(database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):  # type: ignore[no-untyped-def]
     """Runs `hpf issuer ARGS` in-process against the test database."""
     monkeypatch.setenv("DATABASE_URL", database_url)

@@ -31,7 +31,7 @@ def test_the_people_and_histories_are_plausible() -> None:
     ids = [parse_id(r["id_number"], today=AS_OF) for r in rows]
     assert len({i.number for i in ids}) == 600 and len({r["personal_account"] for r in rows}) == 600
     ages = [(PEOPLE_EPOCH - i.birth_date).days / 365.25 for i in ids]  # ages are drawn as of a fixed day
-    assert 19.9 < min(ages) and max(ages) < 60.1
+    assert min(ages) > 19.9 and max(ages) < 60.1
     home = sum(i.region_code in CENTRE_PROFILES[460200].districts for i in ids)
     assert 0.7 < home / 600 < 0.9  # most registered in Sanya, some elsewhere
     statuses = Counter(r["status"] for r in rows)

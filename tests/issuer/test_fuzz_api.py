@@ -77,7 +77,7 @@ def fuzz(app: Any, credentials: Any) -> list[str]:
 
         try:
             run()
-        except BaseException as exc:  # noqa: BLE001 -- collected (FailureGroup): every operation is fuzzed
+        except BaseException as exc:  # collected (FailureGroup): every operation is fuzzed
             if isinstance(exc, KeyboardInterrupt):
                 raise
             for failure in getattr(exc, "exceptions", [exc]):

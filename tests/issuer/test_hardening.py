@@ -85,9 +85,9 @@ def test_an_entry_id_out_of_range_is_bad_input(entry_id: int) -> None:
     assert str(entry_id) in info.value.message and info.value.exit_code == 64
 
 
-@pytest.fixture()
+@pytest.fixture
 def portal(tmp_path: Path) -> TestClient:
-    from issuer.api import create_app  # noqa: PLC0415
+    from issuer.api import create_app
 
     ns = Settings(home=tmp_path, node_port=free_port())
     return TestClient(create_app(CENTRE, node_settings=ns, issuer_settings=IssuerSettings(home=tmp_path)))
@@ -146,7 +146,7 @@ def test_databases_are_created_private(tmp_path: Path) -> None:
 
 
 def test_key_files_are_private_and_a_world_readable_one_is_refused(tmp_path: Path) -> None:
-    from issuer.pki import ensure_centre_certificate  # noqa: PLC0415
+    from issuer.pki import ensure_centre_certificate
 
     os.umask(0o022)
     pki = tmp_path / "pki"
@@ -162,8 +162,8 @@ def test_key_files_are_private_and_a_world_readable_one_is_refused(tmp_path: Pat
 
 
 def test_the_portal_refuses_to_start_on_a_world_readable_key_file(tmp_path: Path) -> None:
-    from issuer.api import create_app  # noqa: PLC0415
-    from issuer.pki import ensure_demo_ca  # noqa: PLC0415
+    from issuer.api import create_app
+    from issuer.pki import ensure_demo_ca
 
     ensure_demo_ca(tmp_path / "pki", passphrase="test")
     (tmp_path / "pki" / "demo-ca.key.pem").chmod(0o644)

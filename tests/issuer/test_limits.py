@@ -75,7 +75,7 @@ def test_quota_shared_by_workers_and_refused_charges_count_nothing(engine: Engin
     assert info.value.retry_after == DAY - 100
     assert charge(other, 460100, "certificates:8", 3, DAY, now=t) == 1  # someone else
     assert charge(engine, 460100, "certificates:7", 3, DAY, now=t + DAY - 100) == 1  # the next day
-    with pytest.raises(QuotaExceeded) as info:
+    with pytest.raises(QuotaExceeded) as info:  # noqa: PT012 — the third charge raises
         for _ in range(3):
             charge_certificate(other, 460100, 7, 3, now=t + DAY)
     assert "已达每日上限" in (info.value.message_zh or "") and info.value.limit == 3

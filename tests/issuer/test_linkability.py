@@ -158,7 +158,7 @@ def test_no_free_text_on_chain(day: dict[str, Any]) -> None:
     logs, _ = _everything(day["w3"], day["addresses"])
     artifacts = compile_contracts()
     by_topic = {}
-    for name, address in day["addresses"].items():
+    for name in day["addresses"]:
         for item in artifacts[name].abi:
             if item["type"] == "event":
                 by_topic[bytes(event_abi_to_log_topic(item))] = item
@@ -168,7 +168,7 @@ def test_no_free_text_on_chain(day: dict[str, Any]) -> None:
         abi = by_topic[bytes(lg["topics"][0])]
         plain = [i for i in abi["inputs"] if not i["indexed"]]
         values = abi_decode([i["type"] for i in plain], bytes(lg["data"]))
-        strings += [v for i, v in zip(plain, values) if i["type"] == "string"]
+        strings += [v for i, v in zip(plain, values, strict=True) if i["type"] == "string"]
     assert strings, "the registered names are strings"
     for text in strings:  # lifts carry a reason code and a note's hash: no free text at all
         assert text in allowed, text
@@ -183,7 +183,7 @@ def test_the_holders_centre_still_finds_every_access(day: dict[str, Any]) -> Non
     assert idx.accesses_to(bytes(day["certs"][0].digest)) == []  # sealed until opened
     idx.open_accesses(idx.trace_key_versions([DEMO_TRACE_PRIVATE_KEY]))
     assert idx.unreadable_accesses() == 0
-    full_a, minimal_a, again_a, full_b = day["certs"]
+    full_a, minimal_a, again_a, _ = day["certs"]
     assert [r.recorder for r in idx.accesses_to(bytes(full_a.digest))] == list(BANKS)
     assert [r.recorder for r in idx.accesses_to(bytes(minimal_a.digest))] == [BANKS[0]]
     assert [r.recorder for r in idx.accesses_to(bytes(again_a.digest))] == [BANKS[1]]

@@ -96,7 +96,7 @@ def tsa_url(pki: dict[str, Any]) -> Iterator[str]:
     )
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        def do_POST(self) -> None:
             req = tsp.TimeStampReq.load(self.rfile.read(int(self.headers["Content-Length"])))
             body = stamper.request_tsa_response(req).dump()
             self.send_response(200)

@@ -10,8 +10,8 @@ With HPF_SCREENSHOTS=<dir> the main screens are saved there at 1280 and 390 px."
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -33,7 +33,6 @@ from issuer.importer import import_accounts
 from issuer.passwords import set_password
 from issuer.settings import IssuerSettings
 from node import accounts as demo
-from node.deploy import deploy
 from node.launcher import free_port
 
 from .network import local_network

@@ -22,10 +22,9 @@ from node.geth import geth_binary
 from node.network import NETWORK_CHAIN_ID, LocalNetwork
 from node.rpc import RpcClient
 from node.settings import Settings
+from tests.issuer.network import centre_with_accounts
 from verifier.chain import RpcChainReader
 from verifier.pipeline import Verifier
-
-from ..issuer.network import centre_with_accounts
 
 VALIDATORS = 4
 

@@ -9,8 +9,8 @@ import pytest
 import rlp
 from typer.testing import CliRunner
 
-from node.network_cli import app  # the group itself: the hpf root callback would bind logging to the runner
 from node.besu import BFT_MIX_HASH, BesuConfigError, qbft_extra_data, read_extra_data, write_qbft_config
+from node.network_cli import app  # the group itself: the hpf root callback would bind logging to the runner
 
 ADDRS = ["0x" + bytes([i]) .hex() * 20 for i in (0x11, 0x22, 0x33, 0x44)]
 

@@ -250,10 +250,9 @@ def test_a_new_centre_joins_with_its_own_sealing_node(geth_net: GethNet, tmp_pat
 
     from node.network_cli import app
     from node.settings import get_settings
+    from tests.issuer.network import centre_with_accounts
+    from tests.issuer.test_consortium import _enact, _first_account, ok
     from verifier import format as fmt
-
-    from ..issuer.network import centre_with_accounts
-    from ..issuer.test_consortium import _enact, _first_account, ok
 
     home = geth_net.home
     monkeypatch.setenv("HPF_HOME", str(home))

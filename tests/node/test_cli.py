@@ -20,7 +20,7 @@ def hpf(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Completed
     )
 
 
-@pytest.fixture()
+@pytest.fixture
 def env(tmp_path: Path) -> Iterator[dict[str, str]]:
     e = dict(os.environ)
     e.update(

@@ -30,7 +30,7 @@ def send_many(url: str, home: str, chain_id: int) -> None:
     for i in range(SENDS):
         hashes += sender.sign_and_send([(account.address, bytes([i]), 30_000)])
     receipts = sender.wait(hashes, timeout=60)
-    print(json.dumps([int(r["status"], 16) if r else None for r in receipts]))
+    print(json.dumps([int(r["status"], 16) if r else None for r in receipts]))  # noqa: T201 — read by the parent
 
 
 def test_two_processes_share_one_account_without_nonce_collisions(anvil: LocalNode, tmp_path: Path) -> None:

@@ -132,7 +132,8 @@ def test_verifications_are_traced_in_batches(chain, haikou_key, client: TestClie
         found = {AccessTraceBinding.open_record(lg["args"], DEMO_TRACE_PRIVATE_KEY) for lg in logs} & digests
         time.sleep(0.2)
     assert found == digests
-    logs = [lg for lg in c.trace.contract.events.AccessRecorded().get_logs(from_block=0) if AccessTraceBinding.open_record(lg["args"], DEMO_TRACE_PRIVATE_KEY) in digests]
+    logs = [lg for lg in c.trace.contract.events.AccessRecorded().get_logs(from_block=0)
+            if AccessTraceBinding.open_record(lg["args"], DEMO_TRACE_PRIVATE_KEY) in digests]
     assert {unpack_access_record(lg["args"]["record"]).recorder for lg in logs} == {91000001}
 
 

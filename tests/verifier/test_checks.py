@@ -64,7 +64,7 @@ def verify(chain: FakeChain | None, text: str, institution: int | None = None): 
     return Verifier(chain, institution=institution).verify(text)
 
 
-@pytest.fixture()
+@pytest.fixture
 def chain() -> FakeChain:
     return FakeChain()
 

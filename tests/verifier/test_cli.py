@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 import segno
-from web3 import Web3
 
-from node.bindings import AccessTraceBinding, Contracts, unpack_access_record
+from node.bindings import AccessTraceBinding, unpack_access_record
 from node.sealing import DEMO_TRACE_PRIVATE_KEY
 from verifier import format as fmt
 

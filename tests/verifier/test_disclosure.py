@@ -163,7 +163,7 @@ def test_verify_shows_the_disclosed_facts_and_claims(chain, reader, haikou_key) 
     assert cert["disclosure"] == "minimal" and cert["name"] == minimal.value("name")
     for withheld in ("balance", "employer_name", "monthly_amount", "deposit_base"):
         assert withheld not in cert and withheld in cert["withheld"]
-    assert [x["text_zh"] for x in result["claims"]][0].startswith("连续缴存满 12 个月：")
+    assert result["claims"][0]["text_zh"].startswith("连续缴存满 12 个月：")
     # A forged name: BAD_SIGNATURE, INVALID, and the forged name is not shown.
     salt, key, _ = cbor2.loads(minimal.disclosures[0])
     forged = _with_disclosure(signed[0], 0, [salt, key, "李四"])

@@ -132,8 +132,8 @@ def test_uploads_without_a_key_are_never_read(server) -> None:  # type: ignore[n
 
 
 def test_the_portal_bounds_the_login_body(tmp_path: Path) -> None:
-    from issuer.api import create_app as create_portal  # noqa: PLC0415
-    from issuer.settings import IssuerSettings  # noqa: PLC0415
+    from issuer.api import create_app as create_portal
+    from issuer.settings import IssuerSettings
 
     ns = Settings(home=tmp_path, node_port=free_port())
     app = create_portal(460100, node_settings=ns, issuer_settings=IssuerSettings(home=tmp_path))
@@ -214,4 +214,4 @@ def test_keys_are_compared_in_constant_time(monkeypatch: pytest.MonkeyPatch) -> 
         calls.clear()
         find_key(presented, keys)
         assert len(calls) == len(keys)  # no early exit on a match
-        assert {c for c in calls} == {(32, 32)}  # equal-length digests: no length leak
+        assert set(calls) == {(32, 32)}  # equal-length digests: no length leak

@@ -355,7 +355,7 @@ def test_pdf_attachment() -> None:
 
 
 def test_pdf_attachment_holding_json() -> None:
-    payload = ('{"format": "hpf1", "certificate": "%s"}' % CERT_V22).encode()
+    payload = f'{{"format": "hpf1", "certificate": "{CERT_V22}"}}'.encode()
     pdf = P.with_attachment(P.minimal_pdf({}), "certificate.json", payload)
     assert only(read_input(pdf)).text == CERT_V22
 

@@ -7,7 +7,6 @@ import re
 from dataclasses import replace
 
 import pytest
-from web3 import Web3
 
 from node.bindings import BlacklistReason, RevocationReason
 from node.launcher import free_port

@@ -38,7 +38,7 @@ def test_sm2_certificates_are_valid_and_the_key_reads_back(chain, reader) -> Non
     key, kid = _register_sm2(c)
     info = c.consortium.key(kid)
     assert info.algorithm is KeyAlgorithm.SM2 and bytes(info.public_key) == key.public_key_bytes()
-    texts, _, signed = issue(c, [make_certificate(w3, centre=DANZHOU) for _ in range(3)], key, kid, algorithm="SM2")
+    texts, _, _ = issue(c, [make_certificate(w3, centre=DANZHOU) for _ in range(3)], key, kid, algorithm="SM2")
     result = Verifier(reader).verify(texts[1])
     assert result.verdict is Verdict.VALID, result.to_json()
     assert fmt.decode(texts[1]).algorithm == "SM2"
@@ -47,8 +47,8 @@ def test_sm2_certificates_are_valid_and_the_key_reads_back(chain, reader) -> Non
 def test_sm2_bad_inputs_are_bad_signature(chain, reader) -> None:  # type: ignore[no-untyped-def]
     w3, c = chain
     key, kid = _register_sm2(c)
-    texts, tree, signed = issue(c, [make_certificate(w3, centre=DANZHOU) for _ in range(2)], key, kid,
-                                algorithm="SM2")
+    _, _, signed = issue(c, [make_certificate(w3, centre=DANZHOU) for _ in range(2)], key, kid,
+                         algorithm="SM2")
     first = signed[0]
     # content changed after signing
     forged = fmt.sign(replace(first.certificate, balance=1), key, kid, "SM2")
@@ -73,7 +73,7 @@ def test_algorithm_confusion_is_bad_signature(chain, reader) -> None:  # type: i
     assert _verdict(reader, fmt.encode(fmt.with_proof(confused, tree.root, []))) == (Verdict.INVALID, ["BAD_SIGNATURE"])
     # an SM2 key's certificate relabelled EdDSA
     key, kid = _register_sm2(c)
-    texts, _, signed = issue(c, [make_certificate(w3, centre=DANZHOU)], key, kid, algorithm="SM2")
+    _, _, signed = issue(c, [make_certificate(w3, centre=DANZHOU)], key, kid, algorithm="SM2")
     relabelled = replace(signed[0], algorithm="EdDSA", protected=cbor2.dumps({1: -8, 4: kid}, canonical=True))
     assert _verdict(reader, fmt.encode(relabelled))[1][0] == "BAD_SIGNATURE"
 

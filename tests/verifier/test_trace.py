@@ -24,7 +24,7 @@ def _ref(log) -> bytes | None:  # type: ignore[no-untyped-def]
 
 
 def test_records_acknowledged_before_a_kill_are_sent_after_restart(chain, chain_env, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    w3, c = chain
+    _, c = chain
     env = {**os.environ, **chain_env, "HPF_HOME": str(tmp_path)}
     refs = [os.urandom(32) for _ in range(5)]
     script = (
@@ -57,7 +57,7 @@ def test_records_acknowledged_before_a_kill_are_sent_after_restart(chain, chain_
 def test_a_sent_but_unsettled_batch_is_not_sent_twice(chain, chain_env, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """A crash after the transaction was sent but before the rows were deleted: the restart sees
     the mined transaction and deletes the rows instead of sending them again."""
-    w3, c = chain
+    _, c = chain
     settings = Settings(home=tmp_path, deployments_dir=chain_env["HPF_DEPLOYMENTS_DIR"],
                         node_port=int(chain_env["HPF_NODE_PORT"]))
     queue = open_queue(settings, 91000002)

@@ -114,7 +114,7 @@ def test_sign_in_keyboard_upload_and_stale_verdict(chain, haikou_key, server: st
     # key press below (expect_file_chooser turns it on without waiting, and under load the press
     # could come first: the native chooser opened and the test waited for nothing).
     choosers: list[Any] = []
-    page.on("filechooser", lambda chooser: choosers.append(chooser))
+    page.on("filechooser", lambda chooser: choosers.append(chooser))  # noqa: PLW0108 — playwright tags the handler; a builtin method takes no attribute
     # A key in a link is ignored: the officer types it.
     page.goto(server + "/?key=demo-key-91000002")
     page.wait_for_selector("body[data-ready='1']")
@@ -173,7 +173,8 @@ def test_sign_in_keyboard_upload_and_stale_verdict(chain, haikou_key, server: st
     page.evaluate("""(b64) => {
         const bytes = Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
         const dt = new DataTransfer(); dt.items.add(new File([bytes], "c.png", { type: "image/png" }));
-        document.getElementById("drop").dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+        document.getElementById("drop").dispatchEvent(
+            new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
     }""", data)
     page.wait_for_selector("body[data-state='done']", timeout=20_000)
     assert page.inner_text("#headline") == "证明真实有效" and not page.is_visible("#error")

@@ -105,9 +105,9 @@ def test_installed_wheel_has_no_project_around_it(clean_venv: Path, vector_chain
     home, rpc_url = vector_chain
     probe = subprocess.run(
         [str(clean_venv / "bin" / "python"), "-c",
-         "import json, node, verifier, node.abi as a, node.compiler as c; "
-         "print(json.dumps([node.__file__, verifier.__file__, str(c.NODE_MODULES), str(c.CONTRACTS_DIR), "
-         "len(a.abi('CertificateLedger'))]))"],
+         ("import json, node, verifier, node.abi as a, node.compiler as c; "
+          "print(json.dumps([node.__file__, verifier.__file__, str(c.NODE_MODULES), str(c.CONTRACTS_DIR), "
+          "len(a.abi('CertificateLedger'))]))")],
         env=_env(clean_venv, home, rpc_url), cwd=home, capture_output=True, text=True, timeout=120, check=True,
     )  # fmt: skip
     node_file, verifier_file, node_modules, contracts_dir, abi_items = json.loads(probe.stdout)
