@@ -79,8 +79,8 @@ def add(
 
 
 def _appeal_step(centre: int, fn: Callable[..., str], entry_id: int, **kwargs: Any) -> str:
-    from issuer.cli import _open_centre  # noqa: PLC0415
-    from issuer.governance import cli_actor  # noqa: PLC0415
+    from issuer.cli import _open_centre
+    from issuer.governance import cli_actor
 
     service = _service(centre, trace=False)
     engine = _open_centre(centre)[0]
@@ -100,7 +100,7 @@ def lift(
     json_out: JsonOpt = False,
 ) -> None:
     """Lift an entry your centre listed, with a reason code (解除)."""
-    from issuer import appeals  # noqa: PLC0415
+    from issuer import appeals
 
     tx = _appeal_step(centre, appeals.lift, entry_id, reason=reason, note=note)
     if json_out:
@@ -118,7 +118,7 @@ def appeal(
     json_out: JsonOpt = False,
 ) -> None:
     """Mark an entry your centre listed as under appeal (申诉中): it still counts, flagged."""
-    from issuer import appeals  # noqa: PLC0415
+    from issuer import appeals
 
     tx = _appeal_step(centre, appeals.appeal, entry_id, note=note)
     if json_out:
@@ -136,7 +136,7 @@ def confirm(
     json_out: JsonOpt = False,
 ) -> None:
     """The appeal failed: the entry is listed again (维持)."""
-    from issuer import appeals  # noqa: PLC0415
+    from issuer import appeals
 
     tx = _appeal_step(centre, appeals.confirm, entry_id, note=note)
     if json_out:
@@ -188,7 +188,7 @@ def _could_not_check(message: str, message_zh: str | None, json_out: bool) -> No
 def _check(centre: int, id_number: str | None, file: Path | None, out_file: Path | None, direct: bool,
            json_out: bool) -> None:
     if id_number is not None:
-        from issuer.ids import normalise_id  # noqa: PLC0415 -- bad input is 64 before any chain access
+        from issuer.ids import normalise_id
 
         normalise_id(id_number)
     service = _service(centre)

@@ -95,7 +95,8 @@ def init_command(
         print(json.dumps(request, ensure_ascii=False))
         return
     out.print(
-        f"centre {code} {name}: admin {admin.address}, operator {operator.address}, signing key 0x{key_id.hex()} ({request['algorithm']})\n"
+        f"centre {code} {name}: admin {admin.address}, operator {operator.address}, "
+        f"signing key 0x{key_id.hex()} ({request['algorithm']})\n"
         f"join request written to {target}; a member centre proposes\n"
         f"  hpf consortium propose admit-centre --request {target} --centre CODE\n"
         f"once it is executed: hpf centre register-key --centre {code}\n"

@@ -3,22 +3,20 @@ of the dependency chain (issuer → verifier → node), assembles them."""
 
 from __future__ import annotations
 
-import sys
-
 import typer
 from pydantic import ValidationError
 
 from issuer import audit_cli  # noqa: F401 — registers `hpf issuer audit`
 from issuer.blacklist_cli import app as blacklist_app
+from issuer.centre_cli import app as centre_app
 from issuer.cli import _Command
 from issuer.cli import app as issuer_app
-from issuer.centre_cli import app as centre_app
 from issuer.consortium_cli import app as consortium_app
 from issuer.issue_cli import issue_command, revoke_command
 from node.cli import app as node_app
 from node.cli import deploy_command
-from node.network_cli import app as network_app
 from node.log import configure_logging
+from node.network_cli import app as network_app
 from node.settings import get_settings
 from verifier.cli import app as verifier_app
 from verifier.cli import verify_command
@@ -65,4 +63,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -333,18 +333,5 @@ class CidFont:
         fdarray_size = len(font_dicts(0)[0])
         fdarray, _ = font_dicts(fdarray_at + fdarray_size)
         top_index = _index([top_dict(charset_at, fdselect_at, charstrings_at, fdarray_at)])
-        out = b"".join(
-            [
-                header,
-                name_index,
-                top_index,
-                string_index,
-                global_subrs,
-                charset,
-                fd_select,
-                charstrings,
-                fdarray,
-            ]
-            + privates
-        )
-        return out
+        return b"".join([header, name_index, top_index, string_index, global_subrs, charset, fd_select,
+                         charstrings, fdarray, *privates])

@@ -166,7 +166,8 @@ def issue_all_command(
         int | None, typer.Option(min=0, help="Signing processes (default 0: sign in this process).")
     ] = None,
     reissue: Annotated[
-        bool, typer.Option("--reissue", help="Issue also to accounts that already hold a current certificate of the same content.")
+        bool, typer.Option("--reissue",
+                           help="Issue also to accounts that already hold a current certificate of the same content.")
     ] = False,
     json_out: JsonOut = False,
 ) -> None:
@@ -266,7 +267,7 @@ def rotate_key_command(
         w3 = connect(ns)
         contracts = load_contracts(w3, ns.deployment_file)
         old, new = rotate(issuer.engine, centre, issuer.passphrase, contracts, account_sender(w3, admin_account(ns, centre), ns),
-                          lambda kid: issuer.drain_key(kid), grace=grace, algorithm=chosen)
+                          issuer.drain_key, grace=grace, algorithm=chosen)
     if old is None:
         out.print(f"centre {centre}: registered signing key {new.hex()} (已登记新签名密钥)", highlight=False)
     else:

@@ -35,6 +35,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from issuer.errors import ConfigurationError
+from issuer.pki import ensure_centre_certificate
 from issuer.settings import IssuerSettings
 
 __all__ = ["CentreSigner", "describe", "load"]
@@ -72,7 +73,7 @@ def _fail(centre: int, why: str, why_zh: str) -> ConfigurationError:
 def _entry(centre: int, raw: dict[str, Any]) -> _Entry:
     unknown = set(raw) - {"pkcs12", "key", "chain", "passphrase_env", "tsa_url"}
     if unknown:
-        raise _fail(centre, f"has unknown setting {sorted(unknown)[0]!r}", "含未知设置")
+        raise _fail(centre, f"has unknown setting {min(unknown)!r}", "含未知设置")
     if bool(raw.get("pkcs12")) == bool(raw.get("key") or raw.get("chain")):
         raise _fail(centre, "needs either 'pkcs12' or both 'key' and 'chain'", "须给出 pkcs12，或同时给出 key 和 chain")
     if raw.get("key") and not raw.get("chain"):
@@ -134,7 +135,8 @@ def _load_configured(centre: int, entry: _Entry) -> CentreSigner:
         raise
     except UnsupportedAlgorithm:
         raise _fail(centre, "holds a key pyHanko cannot sign PDFs with (SM2 is not supported, see docs/crypto.md; "
-                    "use an RSA or ECDSA document-signing certificate)", "的私钥无法用于 PDF 签章（不支持 SM2，请用 RSA 或 ECDSA）") from None
+                    "use an RSA or ECDSA document-signing certificate)",
+                    "的私钥无法用于 PDF 签章（不支持 SM2，请用 RSA 或 ECDSA）") from None
     except (ValueError, TypeError) as exc:
         raise _fail(centre, f"cannot be loaded: {exc}", "无法加载（文件或口令错误）") from None
     _check_key(centre, cert, key)
@@ -149,7 +151,6 @@ def load(centre: int, name: str, settings: IssuerSettings) -> CentreSigner:
     if not settings.local:
         raise _fail(centre, "is not set: a centre on a real network signs PDFs with its own certificate, never "
                     "the DEMO CA", "未设置：正式网络上的中心须使用本中心的签章证书，不可使用演示 CA")
-    from issuer.pki import ensure_centre_certificate
 
     cert, key, chain = ensure_centre_certificate(settings.home / "pki", centre, name,
                                                  passphrase=settings.signing_key_passphrase())

@@ -48,7 +48,7 @@ __all__ = [
 
 DEMO_CA_NAME: Final = "hpf-trust DEMO Root CA (not for production)"
 DEMO_ORGANISATION: Final = "hpf-trust DEMO"
-PASSPHRASE_ENV: Final = "HPF_KEY_PASSPHRASE"  # the setting's variable: the same as the centre's COSE signing keys
+PASSPHRASE_ENV: Final = "HPF_KEY_PASSPHRASE"  # noqa: S105 — a variable's name, not a secret; the setting's variable: the same as the centre's COSE signing keys
 
 _NOT_BEFORE: Final = datetime(2020, 1, 1, tzinfo=UTC)
 _CA_NOT_AFTER: Final = datetime(2046, 1, 1, tzinfo=UTC)

@@ -1,25 +1,8 @@
 """The issuer's settings, from the environment (HPF_*) and the optional TOML file, read through
 `get_issuer_settings()` — never at import.
 
-| setting | env | default |
-|---|---|---|
-| home | `HPF_HOME` | `var` |
-| database_url | `HPF_DATABASE_URL` or `DATABASE_URL` | a SQLite file per centre, `{home}/issuer/{centre}.sqlite` |
-| rpc_url | `HPF_RPC_URL` | unset = the local demo network |
-| consortium_key | `HPF_CONSORTIUM_KEY` | 64 hex digits; on the local network only, the DEMO key |
-| trace_keys | `HPF_TRACE_KEYS` | the consortium trace key's private halves (current and retired), 64 hex digits each, comma-separated; on the local network only, the DEMO key |
-| blacklist_daily_quota | `HPF_BLACKLIST_DAILY_QUOTA` | by-ID blacklist checks a centre may make per UTC day (default 200) |
-| key_passphrase | `HPF_KEY_PASSPHRASE` | encrypts signing keys; on the local network only, the DEMO passphrase |
-| issuer_host | `HPF_ISSUER_HOST` | `127.0.0.1` |
-| issuer_ports | `HPF_ISSUER_PORTS` | JSON `{"centre": port}`; default 8701 Haikou, 8702 Sanya, 8703 Danzhou, else 8700 |
-| staff_keys | `HPF_STAFF_KEYS` | JSON `{"api key": centre}`; on the local network only, `demo-staff-<centre>` |
-| batch_size / batch_timeout | `HPF_BATCH_SIZE` / `HPF_BATCH_TIMEOUT` | 64 certificates / 1.0 s |
-| session_secret | `HPF_SESSION_SECRET` | signs portal sessions; random per start when unset |
-| validity_days | `HPF_VALIDITY_DAYS` | JSON `{"default": 90, "commercial-loan": 60, "460200:rental": 30}`: days a certificate is valid, per centre and purpose |
-| signing_algorithms | `HPF_SIGNING_ALGORITHMS` | JSON `{"centre": "ed25519"\|"es256"\|"sm2"}`: a centre's first key; on the local network 460400 Danzhou is `sm2` |
-| pdf_signers | `HPF_PDF_SIGNERS` | JSON `{"centre": {...}}`: the centre's own PDF signer (issuer/pdf_signer.py); the DEMO CA only on the local network |
-| trusted_proxies | `HPF_TRUSTED_PROXIES` | addresses/networks whose X-Forwarded-For is believed; none by default |
-| certificates_per_day | `HPF_CERTIFICATES_PER_DAY` | certificates one employee may request a day; 20, 0 = no limit |
+Every setting, its environment variable and its default: docs/configuration.md (one table for
+the node, the verifier and the issuer; the fields below carry the same descriptions).
 
 A database URL may contain `{centre}` (e.g. `postgresql+psycopg://hpf@db/hpf_{centre}`) to give
 each centre its own database on one server. Without it, every centre named on this machine
@@ -38,6 +21,7 @@ from pydantic_settings import SettingsConfigDict
 
 from issuer.errors import ConfigurationError
 from issuer.ids import CONSORTIUM_KEY_LENGTH, check_centre_code
+from issuer.keystore import algorithm_named
 from node.log import get_logger
 from node.settings import DEMO_KEY_PASSPHRASE, HpfSettings
 
@@ -114,7 +98,6 @@ class IssuerSettings(HpfSettings):
     def signing_algorithm_for(self, centre: int) -> Any:
         """The COSE algorithm name of the centre's new signing keys: configured, else (local network
         only) the demo centre's suite, else EdDSA."""
-        from issuer.keystore import algorithm_named
 
         name = self.signing_algorithms.get(centre)
         if name is None and self.local:

@@ -14,6 +14,8 @@ from typing import Protocol
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from eth_account.types import TransactionDictType
+from eth_utils import to_checksum_address
 from pydantic import SecretStr
 
 from node.errors import ConfigError
@@ -81,7 +83,8 @@ def load_account(path: Path, secret: str) -> LocalAccount:
     if os.stat(path).st_mode & 0o004:
         raise ConfigError(f"The key file {path} is readable by everyone: make it private (chmod 600) first.")
     try:
-        return Account.from_key(Account.decrypt(blob, secret))
+        account: LocalAccount = Account.from_key(Account.decrypt(blob, secret))
+        return account
     except ValueError as exc:
         raise ConfigError(f"The key file {path} cannot be decrypted: HPF_KEY_PASSPHRASE is not its passphrase.") from exc
 
@@ -96,10 +99,10 @@ def fund_on_local_network(settings: Settings, address: str, wei: int = 10**19) -
     from node.chain import connect  # noqa: PLC0415
 
     w3 = connect(settings)
-    if w3.eth.get_balance(address) >= wei // 10:
+    if w3.eth.get_balance(to_checksum_address(address)) >= wei // 10:
         return False
     deployer = demo_deployer()
-    tx = {"to": address, "value": wei, "gas": 21_000, "chainId": w3.eth.chain_id,
+    tx: TransactionDictType = {"to": to_checksum_address(address), "value": wei, "gas": 21_000, "chainId": w3.eth.chain_id,
           "nonce": w3.eth.get_transaction_count(deployer.address, "pending"),
           "maxFeePerGas": w3.eth.gas_price * 2 + 10**9, "maxPriorityFeePerGas": 10**9}
     w3.eth.wait_for_transaction_receipt(w3.eth.send_raw_transaction(deployer.sign_transaction(tx).raw_transaction))

@@ -23,7 +23,7 @@ DEFAULT_PORT = 8545
 DEFAULT_CHAIN_ID = 46000  # "46": Hainan's province code; a chain id no public network uses.
 #: DEMO ONLY. Encrypts the local demo network's keys (chain accounts, signing keys, the PDF
 #: signer's) when HPF_KEY_PASSPHRASE is unset; never used off the local network.
-DEMO_KEY_PASSPHRASE = "hpf-trust DEMO passphrase, local network only"
+DEMO_KEY_PASSPHRASE = "hpf-trust DEMO passphrase, local network only"  # noqa: S105 — the named demo key
 
 
 class HpfSettings(BaseSettings):

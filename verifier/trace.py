@@ -24,9 +24,9 @@ from web3 import Web3
 
 from node.bindings import AccessPurpose, AccessTraceBinding, ConsortiumBinding, Role, Sender
 from node.chain import connect
+from node.chain_accounts import institution_account
 from node.deploy import DeploymentRecord
 from node.errors import ConfigError
-from node.chain_accounts import institution_account
 from node.log import get_logger
 from node.private_files import private_file
 from node.sender import account_sender
@@ -107,7 +107,7 @@ class TraceQueue:
         for tx in txs:
             try:
                 receipt = self.sender.w3.eth.get_transaction_receipt(HexBytes(tx))
-            except Exception:  # not found: never mined
+            except Exception:  # noqa: BLE001 — not found (never mined) or unreadable: resent below
                 receipt = None
             with self._lock:
                 if receipt is not None and receipt["status"] == 1:
@@ -160,7 +160,7 @@ class TraceQueue:
             self._thread = None
         try:
             self.flush_all()
-        except Exception as exc:  # records stay queued for the next start
+        except Exception as exc:  # noqa: BLE001 — stopping must not fail: the records stay queued for the next start
             log.warning("access records left queued", error=str(exc), pending=self.pending())
         if self._flusher_lock is not None:
             os.close(self._flusher_lock)
@@ -173,7 +173,7 @@ class TraceQueue:
             try:
                 while self.flush() >= self.batch_size:
                     pass
-            except Exception as exc:  # the chain may be down; keep the records and retry later
+            except Exception as exc:  # noqa: BLE001 — the chain may be down: keep the records and retry later
                 log.warning("access trace flush failed; will retry", error=str(exc))
 
 

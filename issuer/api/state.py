@@ -69,7 +69,7 @@ class Lazy:
             try:
                 self._value = self._build()
                 self.error = None
-            except Exception as exc:  # noqa: BLE001 — any failure to open means "not available now"
+            except Exception as exc:
                 self.error = f"{type(exc).__name__}: {exc}"
                 self._failed_at = time.monotonic()
                 log.warning("cannot open", service=self.name, error=self.error)

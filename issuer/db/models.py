@@ -295,7 +295,7 @@ class Certificate(Base):
 
     account: Mapped[Account] = relationship(back_populates="certificates", foreign_keys=[account_id])
     batch: Mapped[Batch | None] = relationship(back_populates="certificates")
-    supersedes: Mapped[Certificate | None] = relationship(remote_side=[id])
+    supersedes: Mapped[Certificate | None] = relationship(remote_side=[id])  # noqa: A003 — the column above, SQLAlchemy's idiom
 
 
 class CertificateNumberCounter(Base):

@@ -8,6 +8,8 @@ import math
 from functools import lru_cache
 from typing import Any, Final
 
+from PIL import Image, ImageDraw, ImageFont
+
 from issuer import document_text as words
 from issuer.documents.qr import qr_matrix
 from issuer.fonts import sans
@@ -23,8 +25,6 @@ _MODULE_BYTES: Final = bytes.maketrans(b"01", b"\xff\x00")  # '1' (dark) -> blac
 
 @lru_cache(maxsize=16)
 def _png_font(size: int) -> Any:
-    from PIL import ImageFont
-
     font = sans()
     return ImageFont.truetype(str(font.path), size, index=font.index)
 
@@ -33,7 +33,6 @@ def render_qr_png(hpf1_text: str, number: str, *, holder: str | None = None, cen
                   verify_url: str | None = None) -> bytes:
     """The QR code of the whole text (level Q) as a greyscale PNG, `_PNG_SCALE` pixels per module,
     pixel-exact, with "证明编号 <number>", the 核验码, the masked holder and the centre under it."""
-    from PIL import Image, ImageDraw
 
     text = hpf1_text.strip()
     if not text.startswith(fmt.PREFIX):

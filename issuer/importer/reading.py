@@ -61,7 +61,7 @@ def read_account_rows(
     """Parse and check every row of the file on its own and against the others (no database):
     (valid rows, problems, number of data rows). `ImportFileError` if the file as a whole is unusable."""
     check_centre_code(centre)
-    today = today or date.today()
+    today = today or date.today()  # noqa: DTZ011 — the operator's calendar day, as the file was written
     text = _decode(path)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:

@@ -27,6 +27,8 @@ from issuer.issuance.content import (
     check_purpose,
 )
 from issuer.issuance.signing import KeyRing, sign_certificates, worker_init, worker_sign
+from issuer.keystore import private_raw
+from issuer.resume import already_certified
 from verifier import format as fmt
 from verifier.merkle import MAX_BATCH_SIZE, MerkleTree
 
@@ -77,7 +79,6 @@ class BulkIssuer:
         (issuer/resume.py) unless `reissue`: run again after a crash, it resumes. Worker processes
         sign chunks of accounts while this process stores the previous chunk and a thread anchors
         the one before; `workers` = 0 (the default) signs in this process."""
-        from issuer.resume import already_certified
         check_purpose(purpose)
         started = time.perf_counter()
         report = IssueAllReport()
@@ -95,8 +96,6 @@ class BulkIssuer:
             workers = 0
         pool: ProcessPoolExecutor | None = None
         if workers:
-            from issuer.keystore import private_raw
-
             pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
                                        initializer=worker_init,
                                        initargs=(private_raw(key.private_key), key.key_id, self.consortium_key,

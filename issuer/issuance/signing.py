@@ -17,7 +17,9 @@ from issuer.ids import subject_ref
 from issuer.issuance.content import AccountFacts, account_summary, certificate_content
 from issuer.issuance.errors import IssuanceError
 from issuer.keys import ActiveKey, load_active_key
+from issuer.keystore import private_from_raw
 from verifier import format as fmt
+from verifier.disclosure import for_purpose
 
 __all__ = ["KeyRing", "sign_certificates"]
 
@@ -87,8 +89,6 @@ def sign_certificates(
                                       audience=audience, issued_at=issued_at, valid_until=valid_until,
                                       subject=subject, supersedes=supersedes[1] if supersedes else None)
         if minimal:
-            from verifier.disclosure import for_purpose
-
             signed = fmt.sign(for_purpose(content), key.private_key, key.key_id, key.algorithm)
         else:
             signed = fmt.sign(content, key.private_key, key.key_id, key.algorithm)
@@ -117,9 +117,7 @@ _worker_key: tuple[ActiveKey, bytes] | None = None
 def worker_init(private_raw: bytes, key_id: bytes, consortium_key: bytes, algorithm: fmt.Algorithm = "EdDSA",
                 public_key: bytes = b"") -> None:
     """Initializer of a bulk signing worker process: load the key it signs with."""
-    global _worker_key
-    from issuer.keystore import private_from_raw
-
+    global _worker_key  # noqa: PLW0603 — per-process state set by the pool's initializer
     private = private_from_raw(algorithm, private_raw, public_key)
     _worker_key = (ActiveKey(key_id=key_id, algorithm=algorithm, private_key=private,
                              public_key=fmt.public_key_bytes(private)), consortium_key)

@@ -6,12 +6,23 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from hexbytes import HexBytes
 from sqlalchemy import Engine
 
 from issuer.anchoring import Anchorer
+from issuer.blacklist import operator_account
+from issuer.db import make_engine, upgrade
+from issuer.ids import check_centre_code
 from issuer.issuance.service import Issuer
-from node.bindings import RevocationReason
+from issuer.keys import admin_account, ensure_signing_key
+from issuer.settings import get_issuer_settings
+from node.bindings import RevocationReason, Sender
+from node.chain import connect
+from node.deploy import load_contracts
 from node.errors import ContractError
+from node.rpc import RpcClient
+from node.sender import account_lock
+from node.settings import get_settings
 from verifier.merkle import MAX_BATCH_SIZE
 
 __all__ = ["open_issuer"]
@@ -29,19 +40,6 @@ def open_issuer(
     """An Issuer for `centre` on the configured network: its database migrated, its signing key
     created and registered if it has none, connected to the chain. Call `start()` to run the
     batcher thread (a service), or use it directly (the CLI anchors inside `request`)."""
-    from hexbytes import HexBytes
-
-    from issuer.blacklist import operator_account
-    from issuer.db import make_engine, upgrade
-    from issuer.ids import check_centre_code
-    from issuer.keys import admin_account, ensure_signing_key
-    from issuer.settings import get_issuer_settings
-    from node.bindings import Sender
-    from node.chain import connect
-    from node.deploy import load_contracts
-    from node.rpc import RpcClient
-    from node.sender import account_lock
-    from node.settings import get_settings
 
     check_centre_code(centre)
     ns = node_settings or get_settings()

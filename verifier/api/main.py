@@ -102,7 +102,7 @@ def create_app(settings: Settings, *, state: ServiceState | None = None) -> Fast
             try:
                 chain["block"] = int(st.reader.rpc.call("eth_blockNumber", []), 16)
                 chain["reachable"] = True
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 — health reports any failure to reach the node
                 chain.update(reachable=False, error=str(exc))
         return {"status": "ok", "chain": chain, "trace_pending": {i: q.pending() for i, q in st.queues.items()}}
 

@@ -7,9 +7,12 @@ from eth_utils.crypto import keccak
 
 from node.accounts import DEMO_INSTITUTIONS
 from node.bindings import AccessPurpose
+from node.log import get_logger
 from verifier.api.deps import charge
 from verifier.api.state import ServiceState
 from verifier.result import VerificationResult
+
+log = get_logger("hpf.verifier.api")
 
 _INSTITUTION = keccak(text="institution(uint32)")[:4]
 
@@ -36,6 +39,6 @@ def institution_name(state: ServiceState, institution: int) -> str | None:
             (inst,) = decode(["(string,address,uint32,bool)"], raw)
             if inst[0]:
                 return str(inst[0])
-        except Exception:  # noqa: BLE001 — a name is a courtesy; the chain may be down
-            pass
+        except Exception as exc:  # noqa: BLE001 — a name is a courtesy; the chain may be down
+            log.info("institution name from the chain unavailable", error=str(exc))
     return next((i.name for i in DEMO_INSTITUTIONS if i.id == institution), None)

@@ -94,7 +94,7 @@ def institutions(_: Staff, state: State) -> list[dict[str, Any]]:
 
 @router.get("/consortium/proposals", summary="Proposals, newest first, with approvals and what they do",
             response_model=list[GovernanceRowPublic])
-def proposals(_: Staff, state: State, limit: int = Query(default=50, ge=1, le=500)) -> list[dict[str, Any]]:
+def proposals(_: Staff, state: State, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[dict[str, Any]]:
     from issuer.governance import proposals as proposals_  # noqa: PLC0415
 
     desk = _desk(state)
@@ -148,7 +148,7 @@ def cancel(proposal_id: ProposalId, key: Staff, state: State) -> dict[str, Any]:
 
 @router.get("/audit", summary="The centre's audit log of governance and appeal actions",
             response_model=list[GovernanceRowPublic])
-def audit_log(_: Staff, state: State, limit: int = Query(default=100, ge=1, le=1000)) -> list[dict[str, Any]]:
+def audit_log(_: Staff, state: State, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict[str, Any]]:
     from issuer.governance import audit_log as audit_log_  # noqa: PLC0415
 
     return audit_log_(state.engine, state.centre, limit=limit)

@@ -6,7 +6,7 @@ the limit; issuer/code_limits.py)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
@@ -14,8 +14,10 @@ from issuer.api.deps import State
 from issuer.api.errors import ERROR_RESPONSES, ApiError
 from issuer.api.models import CentrePublic, CentresPublic, CertificateTextPublic
 from issuer.code_limits import CodeLimiter
+from node.log import get_logger
 from verifier import code as codes
 
+log = get_logger("hpf.issuer.api")
 router = APIRouter(prefix="/v1", tags=["public"], responses=ERROR_RESPONSES)
 #: Wrong codes for one number, and from one address, per window before 429.
 WRONG_PER_NUMBER = 5
@@ -45,8 +47,8 @@ def centres(state: State) -> dict[str, Any]:
     names = {c.code: c.name for c in DEMO_CENTRES}
     try:
         names.update({int(c["code"]): str(c["name"]) for c in state.synced_indexer(max_age=30.0).centres()})
-    except Exception:  # noqa: BLE001 — names are a courtesy; the demo list and our own name remain
-        pass
+    except Exception as exc:  # noqa: BLE001 — names are a courtesy; the demo list and our own name remain
+        log.info("centre names from the index unavailable", error=str(exc))
     names[state.centre] = state.centre_name()
     return {"centres": [{"code": k, "name": v} for k, v in sorted(names.items())]}
 
@@ -54,7 +56,7 @@ def centres(state: State) -> dict[str, Any]:
 @router.get("/public/certificates/{number}", summary="A certificate's HPF1 text, for its number and 核验码",
             response_model=CertificateTextPublic)
 def certificate_by_code(number: str, request: Request, state: State,
-                        code: str = Query(max_length=20, description="the 核验码 printed under the QR code")
+                        code: Annotated[str, Query(max_length=20, description="the 核验码 printed under the QR code")]
                         ) -> dict[str, Any]:
     from issuer.issuance import IssuanceError  # noqa: PLC0415
 

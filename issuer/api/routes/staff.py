@@ -3,7 +3,7 @@ revocation, and the shared blacklist."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
@@ -59,8 +59,7 @@ def issue(body: StaffCertificateRequest, _: Staff, state: State) -> dict[str, An
             response_model=CertificatePublic)
 def certificate(number: str, _: Staff, state: State) -> dict[str, Any]:
     cert = state.issuer.get().certificate(number)
-    body = certificate_json(cert)
-    return body
+    return certificate_json(cert)
 
 
 @router.get("/certificates/{number}/accesses", summary="Who verified a certificate of the centre",
@@ -102,15 +101,15 @@ def blacklist_add(body: BlacklistAdd, _: Staff, state: State) -> dict[str, Any]:
             response_model=BlacklistCheckPublic)
 def blacklist_check(
     _: Staff, state: State,
-    id_number: str = Query(min_length=1, max_length=40),
-    direct: bool = Query(default=False, description="read the chain instead of the local index"),
+    id_number: Annotated[str, Query(min_length=1, max_length=40)],
+    direct: Annotated[bool, Query(description="read the chain instead of the local index")] = False,
 ) -> dict[str, Any]:
     return state.blacklist.get().check(id_number, direct=direct).to_json()  # type: ignore[no-any-return]
 
 
 @router.get("/blacklist/checks", summary="Audit: who checked a person on the blacklist, and when (from the chain)",
             response_model=BlacklistChecksPublic)
-def blacklist_checks(_: Staff, state: State, id_number: str = Query(min_length=1, max_length=40)) -> dict[str, Any]:
+def blacklist_checks(_: Staff, state: State, id_number: Annotated[str, Query(min_length=1, max_length=40)]) -> dict[str, Any]:
     svc = state.blacklist.get()
     return {"checks": svc.checks_of(id_number, state.issuer_settings.trace_private_keys())}
 

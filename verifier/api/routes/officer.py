@@ -59,7 +59,8 @@ async def verify_by_code(req: CodeRequest, state: State, institution: VerifyingI
     urls = state.settings.verifier_centre_urls or (codes.DEMO_CENTRE_URLS if state.settings.local else {})
     base = urls.get(centre)
     if base is None:
-        raise _refuse(422, f"No address is configured for centre {centre}.", "未配置该公积金中心的查询地址，请扫码或上传证明核验。")
+        raise _refuse(422, f"No address is configured for centre {centre}.",
+                      "未配置该公积金中心的查询地址，请扫码或上传证明核验。")
     try:
         text = await run_in_threadpool(codes.fetch_text, base, number, code)
     except codes.CodeError as exc:
