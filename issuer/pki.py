@@ -13,7 +13,7 @@ Everything lives as PEM files in one directory and is created once, then reused:
     centre-<code>.key.pem         its private key, PKCS#8 encrypted with the passphrase
 
 RSA with PKCS#1 v1.5 signatures is deterministic, so a signed PDF re-rendered from the same
-certificate text is byte-identical (issuer/documents.py). Validity starts at a fixed past date so
+certificate text is byte-identical (issuer/documents/signing.py). Validity starts at a fixed past date so
 that documents whose issued-at predates the creation of the files still verify.
 
 The passphrase comes from the argument, else from the issuer's settings (HPF_KEY_PASSPHRASE, as

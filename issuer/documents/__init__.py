@@ -3,7 +3,8 @@
 Both are rendered on demand from the stored HPF1 text (docs/design.md §3: the PDF carries the
 same text), so a re-download is byte-identical:
 
-* :func:`render_pdf` (pdf.py) -- an A4 page in Chinese (page.py): title, issuing centre,
+* :func:`render_pdf` (pdf.py) -- an A4 page in Chinese (page.py; the table's rows in rows.py, a
+  minimal certificate's rows in minimal.py): title, issuing centre,
   certificate number, every field of the certificate in a table, the QR code of the whole HPF1 text
   (qr.py: error level Q, drawn as vector rectangles, 46 mm wide), how to verify, and a drawn red
   round seal. The Noto CJK font is embedded as a subset (pdf_fonts.py, issuer/fonts.py). The HPF1

@@ -4,7 +4,6 @@ with the number and the 核验码 under it, how to verify, the issuer with its r
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
@@ -22,7 +21,9 @@ from issuer.documents.canvas import (
     x_pt,
     y_pt,
 )
+from issuer.documents.minimal import minimal_rows
 from issuer.documents.qr import QrSymbol
+from issuer.documents.rows import Row
 from verifier import format as fmt
 from verifier.disclosure import MinimalCertificate
 from verifier.labels import (
@@ -45,18 +46,9 @@ _MARGIN: Final = 18.0  # mm
 _CJK_MIDDLE: Final = 0.38  # the ideographic em box's centre above the baseline, in em
 
 
-@dataclass(frozen=True)
-class Row:
-    kind: str  # "section", "pair", "wide"
-    cells: tuple[tuple[str, str], ...] = ()
-    title: str = ""
-
-
 def _rows(c: fmt.Certificate | MinimalCertificate, extras: words.Extras) -> list[Row]:
     if not isinstance(c, fmt.Certificate):  # a minimal certificate (verifier/disclosure.py)
-        from issuer.minimal_rows import minimal_rows  # noqa: PLC0415
-
-        return minimal_rows(c, Row, format_time)
+        return minimal_rows(c)
     audience = words.audience_text(c.audience, extras.audience_name)
     rows = [
         Row("section", title="职工及账户信息"),
