@@ -8,13 +8,13 @@ it (`summary`) and withholds what the reader must not see (`withhold_for_wrong_a
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from typing import Any
 
+from verifier import labels
 from verifier.labels import ACCOUNT_STATUS_ZH as ACCOUNT_STATUS_ZH  # re-exported: the one definition
+from verifier.labels import BEIJING
 from verifier.reasons import Reason
-
-BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 #: Reason codes of the checks, in Chinese (the codes themselves are the public contract).
 REASON_ZH: dict[str, str] = {
@@ -52,10 +52,8 @@ BLACKLIST_REASON_ZH: dict[str, str] = {
 WRONG_AUDIENCE_FIELDS = ("number", "centre_code", "centre_name")
 
 
-def beijing(ts: int | float) -> str:
-    """Unix seconds as Beijing time, as the PDF prints it: "2027年03月04日 05:21:36"."""
-    t = datetime.fromtimestamp(ts, UTC).astimezone(BEIJING)
-    return f"{t.year}年{t.month:02d}月{t.day:02d}日 {t:%H:%M:%S}"
+#: Unix seconds as Beijing time, as the PDF prints it: "2027年03月04日 05:21:36".
+beijing = labels.format_time
 
 
 def beijing_en(ts: int | float) -> str:

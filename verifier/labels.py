@@ -42,7 +42,7 @@ def format_rate(bp: int) -> str:
     return f"{whole}%" if not frac else f"{whole}.{frac:02d}".rstrip("0") + "%"
 
 
-def format_time(unix: int) -> str:
+def format_time(unix: int | float) -> str:
     """Unix seconds as Beijing time: "2026年05月17日 14:40:00"."""
     t = datetime.fromtimestamp(unix, BEIJING)
     return f"{t.year}年{t.month:02d}月{t.day:02d}日 {t:%H:%M:%S}"
