@@ -14,6 +14,8 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, Final, TypeAlias
 
+from cryptography.hazmat.primitives import serialization
+
 from verifier import format as fmt
 from verifier.disclosure import MinimalCertificate
 from verifier.labels import BEIJING
@@ -33,8 +35,6 @@ _signers_lock = threading.Lock()
 def _pyhanko_signer(signer: Signer) -> Any:
     """A pyHanko signer for (certificate, key, chain), cached per certificate and key object."""
     cert, key, chain = signer
-    from cryptography.hazmat.primitives import serialization
-
     cert_der = cert.public_bytes(serialization.Encoding.DER)
     cache_key = hashlib.sha256(
         cert_der + b"".join(c.public_bytes(serialization.Encoding.DER) for c in chain)
@@ -43,17 +43,17 @@ def _pyhanko_signer(signer: Signer) -> Any:
         cached = _signers.get(cache_key)
         if cached is not None and cached[0] is key:
             return cached[1]
-    from asn1crypto import keys as asn1_keys
-    from asn1crypto import x509 as asn1_x509
-    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-    from pyhanko.sign import signers
-    from pyhanko_certvalidator.registry import SimpleCertificateStore
+    from asn1crypto import keys as asn1_keys  # noqa: PLC0415 — pyHanko (~0.4 s to import) loads on the first PDF signed
+    from asn1crypto import x509 as asn1_x509  # noqa: PLC0415
+    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa  # noqa: PLC0415
+    from pyhanko.sign import signers  # noqa: PLC0415
+    from pyhanko_certvalidator.registry import SimpleCertificateStore  # noqa: PLC0415
 
     class _DeterministicSigner(signers.SimpleSigner):
         """Signs with the in-memory key: RSA PKCS#1 v1.5 or deterministic ECDSA (RFC 6979)."""
 
         def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
-            from pyhanko_certvalidator.util import get_pyca_cryptography_hash
+            from pyhanko_certvalidator.util import get_pyca_cryptography_hash  # noqa: PLC0415 — pyHanko (~0.4 s to import) loads on the first PDF signed
 
             hash_algo = get_pyca_cryptography_hash(digest_algorithm)
             if isinstance(key, rsa.RSAPrivateKey):
@@ -94,10 +94,10 @@ def _run(coro: Any) -> Any:
 @lru_cache(maxsize=1)
 def pyhanko_classes() -> tuple[type, type]:
     """pyHanko's writer and signer without clock or randomness (imported on first use: slow)."""
-    from pyhanko.pdf_utils import generic
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.pdf_utils.metadata.info import update_info_dict
-    from pyhanko.sign import signers
+    from pyhanko.pdf_utils import generic  # noqa: PLC0415 — pyHanko (~0.4 s to import) loads on the first PDF signed
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter  # noqa: PLC0415
+    from pyhanko.pdf_utils.metadata.info import update_info_dict  # noqa: PLC0415
+    from pyhanko.sign import signers  # noqa: PLC0415
 
     # Two private hooks of pyHanko are overridden here, on purpose: pyHanko (checked up to 0.38) has
     # no public way to make an incremental update deterministic. IncrementalPdfFileWriter.__init__
@@ -145,7 +145,7 @@ def sign_pdf(
 ) -> bytes:
     """PAdES B-B (ETSI.CAdES.detached), invisible signature field, signed at the certificate's
     issued-at; B-T (a signature timestamp) when the signer names an RFC 3161 authority."""
-    from pyhanko.sign import fields, signers
+    from pyhanko.sign import fields, signers  # noqa: PLC0415 — pyHanko (~0.4 s to import) loads on the first PDF signed
 
     writer_cls, signer_cls = pyhanko_classes()
     when = datetime.fromtimestamp(certificate.issued_at, BEIJING)
@@ -162,7 +162,7 @@ def sign_pdf(
     tsa_url = getattr(signer, "tsa_url", None)  # issuer.pdf_signer.CentreSigner: RFC 3161, PAdES B-T
     timestamper = None
     if tsa_url:
-        from pyhanko.sign.timestamps import HTTPTimeStamper
+        from pyhanko.sign.timestamps import HTTPTimeStamper  # noqa: PLC0415 — pyHanko (~0.4 s to import) loads on the first PDF signed
 
         timestamper = HTTPTimeStamper(tsa_url)
     pdf_signer = signer_cls(meta, signer=_pyhanko_signer(signer), timestamper=timestamper)
