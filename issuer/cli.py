@@ -21,7 +21,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 from rich import box
-from rich.console import Console
+from rich.console import Console, JustifyMethod
 from rich.table import Table
 from sqlalchemy import Engine, func, make_url, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -52,7 +52,7 @@ class _Command(TyperCommand):
         try:
             return super().parse_args(ctx, args)
         except _UsageError as exc:
-            exc.exit_code = EXIT_USAGE  # type: ignore[attr-defined]
+            exc.exit_code = EXIT_USAGE  # type: ignore[attr-defined]  # typer's private click copy: found by MRO, typed as Exception
             raise
 
 
@@ -265,7 +265,7 @@ def accounts_command(
         pad_edge=False,
         header_style="bold",
     )
-    for column, justify in (
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
         ("account 个人账号", "left"),
         ("name 姓名", "left"),
         ("ID 身份证号码", "left"),
@@ -275,8 +275,9 @@ def accounts_command(
         ("paid to 缴至", "left"),
         ("cont. 连续", "right"),
         ("loan 贷款", "left"),
-    ):
-        table.add_column(column, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    )
+    for column, justify in columns:
+        table.add_column(column, justify=justify, no_wrap=True)
     for r in rows:
         table.add_row(
             r["personal_account"],
