@@ -77,7 +77,7 @@ def init_command(
             if key_id is None:
                 row_id = _new_key(engine, code, get_issuer_settings().signing_key_passphrase(), suite)
                 with session_scope(engine) as s:
-                    key_id = s.get(SigningKey, row_id).key_id  # type: ignore[union-attr]
+                    key_id = s.get_one(SigningKey, row_id).key_id  # the row _new_key just added
             with session_scope(engine) as s:
                 key_algorithm = s.scalars(select(SigningKey.algorithm).where(SigningKey.key_id == key_id)).one()
         finally:
