@@ -16,7 +16,7 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 from pydantic import ValidationError
@@ -30,6 +30,9 @@ from typer.core import TyperCommand
 from issuer.errors import EXIT_FAILURE, EXIT_USAGE, HpfIssuerError
 from verifier.labels import ACCOUNT_STATUS_ZH, yuan
 
+if TYPE_CHECKING:
+    from typer._click.exceptions import UsageError
+
 __all__ = ["EXIT_OK", "EXIT_REJECTED", "EXIT_USAGE", "app", "main"]
 
 EXIT_OK, EXIT_REJECTED = 0, 1
@@ -42,7 +45,7 @@ err = Console(stderr=True, soft_wrap=True)
 
 
 # Typer carries its own copy of click; that copy's UsageError is the base of the public BadParameter.
-_UsageError: type[Exception] = typer.BadParameter.__mro__[1]
+_UsageError = cast("type[UsageError]", typer.BadParameter.__mro__[1])
 
 
 class _Command(TyperCommand):
@@ -52,7 +55,7 @@ class _Command(TyperCommand):
         try:
             return super().parse_args(ctx, args)
         except _UsageError as exc:
-            exc.exit_code = EXIT_USAGE  # type: ignore[attr-defined]  # typer's private click copy: found by MRO, typed as Exception
+            exc.exit_code = EXIT_USAGE
             raise
 
 
