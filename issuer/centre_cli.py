@@ -20,7 +20,7 @@ import typer
 from rich.console import Console
 from sqlalchemy import select
 
-from issuer.cli import _Command, _open_centre
+from issuer.cli import _Command, _fail, _open_centre
 from issuer.consortium_cli import _errors
 
 app = typer.Typer(help="A fund centre joining the consortium (新中心入网): init, register-key.", no_args_is_help=True)
@@ -56,9 +56,7 @@ def init_command(
             suite = algorithm_named(algorithm) if algorithm is not None else \
                 get_issuer_settings().signing_algorithm_for(code)
         except ValueError as exc:
-            bad = HpfIssuerError(f"{exc}.", message_zh="签名算法应为 ed25519、es256 或 sm2。")
-            bad.exit_code = EXIT_USAGE  # type: ignore[misc]  # bad usage, as rotate-key
-            raise bad from None
+            _fail(f"{exc}.", "签名算法应为 ed25519、es256 或 sm2。", EXIT_USAGE, json_out)  # bad usage, as rotate-key
         if not name.strip() or len(name) > 100:
             raise HpfIssuerError("Give the centre's name (1–100 characters).", message_zh="请给出中心名称。")
         settings = get_settings()
@@ -79,7 +77,7 @@ def init_command(
             if key_id is None:
                 row_id = _new_key(engine, code, get_issuer_settings().signing_key_passphrase(), suite)
                 with session_scope(engine) as s:
-                    key_id = s.get(SigningKey, row_id).key_id  # type: ignore[union-attr]
+                    key_id = s.get_one(SigningKey, row_id).key_id  # the row _new_key just added
             with session_scope(engine) as s:
                 key_algorithm = s.scalars(select(SigningKey.algorithm).where(SigningKey.key_id == key_id)).one()
         finally:

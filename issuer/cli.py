@@ -16,12 +16,12 @@ import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 from pydantic import ValidationError
 from rich import box
-from rich.console import Console
+from rich.console import Console, JustifyMethod
 from rich.table import Table
 from sqlalchemy import Engine, func, make_url, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -29,6 +29,9 @@ from typer.core import TyperCommand
 
 from issuer.errors import EXIT_FAILURE, EXIT_USAGE, HpfIssuerError
 from verifier.labels import ACCOUNT_STATUS_ZH, yuan
+
+if TYPE_CHECKING:
+    from typer._click.exceptions import UsageError
 
 __all__ = ["EXIT_OK", "EXIT_REJECTED", "EXIT_USAGE", "app", "main"]
 
@@ -42,7 +45,7 @@ err = Console(stderr=True, soft_wrap=True)
 
 
 # Typer carries its own copy of click; that copy's UsageError is the base of the public BadParameter.
-_UsageError: type[Exception] = typer.BadParameter.__mro__[1]
+_UsageError = cast("type[UsageError]", typer.BadParameter.__mro__[1])
 
 
 class _Command(TyperCommand):
@@ -52,7 +55,7 @@ class _Command(TyperCommand):
         try:
             return super().parse_args(ctx, args)
         except _UsageError as exc:
-            exc.exit_code = EXIT_USAGE  # type: ignore[attr-defined]
+            exc.exit_code = EXIT_USAGE
             raise
 
 
@@ -265,7 +268,7 @@ def accounts_command(
         pad_edge=False,
         header_style="bold",
     )
-    for column, justify in (
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
         ("account 个人账号", "left"),
         ("name 姓名", "left"),
         ("ID 身份证号码", "left"),
@@ -275,8 +278,9 @@ def accounts_command(
         ("paid to 缴至", "left"),
         ("cont. 连续", "right"),
         ("loan 贷款", "left"),
-    ):
-        table.add_column(column, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    )
+    for column, justify in columns:
+        table.add_column(column, justify=justify, no_wrap=True)
     for r in rows:
         table.add_row(
             r["personal_account"],

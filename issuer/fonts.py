@@ -216,9 +216,8 @@ class CidFont:
 
     def glyph(self, char: str) -> Glyph | None:
         """The glyph for one character, or None if the font lacks it."""
-        found = self._glyphs.get(char, False)
-        if found is not False:
-            return found  # type: ignore[return-value]
+        if char in self._glyphs:  # looked up before (None: the font lacks it)
+            return self._glyphs[char]
         name = self._cmap.get(ord(char))
         glyph = None
         if name is not None:

@@ -41,7 +41,7 @@ from issuer.settings import IssuerSettings
 __all__ = ["CentreSigner", "describe", "load"]
 
 
-class CentreSigner(tuple):  # type: ignore[type-arg]
+class CentreSigner(tuple[x509.Certificate, Any, list[x509.Certificate]]):
     """(certificate, key, chain) as issuer.documents takes it, plus where it came from and the
     optional timestamp authority."""
 

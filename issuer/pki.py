@@ -119,7 +119,8 @@ def _load(
     key = serialization.load_pem_private_key(key_path.read_bytes(), password=secret)
     if not isinstance(key, rsa.RSAPrivateKey):
         raise TypeError(f"{key_path} does not hold an RSA key")
-    if key.public_key().public_numbers() != cert.public_key().public_numbers():  # type: ignore[union-attr]
+    cert_key = cert.public_key()
+    if not isinstance(cert_key, rsa.RSAPublicKey) or key.public_key().public_numbers() != cert_key.public_numbers():
         raise ValueError(f"{key_path} does not belong to {cert_path}")
     return cert, key
 

@@ -4,7 +4,7 @@ a staff caller."""
 from __future__ import annotations
 
 import time
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import Cookie, Depends, Header, Request, Response
 
@@ -13,7 +13,8 @@ from issuer.api.state import SESSION_COOKIE, PortalState
 
 
 def get_state(request: Request) -> PortalState:
-    return request.app.state.hpf  # type: ignore[no-any-return]
+    """The service state `main.py` put on the app (Starlette's `app.state` is untyped)."""
+    return cast(PortalState, request.app.state.hpf)
 
 
 State = Annotated[PortalState, Depends(get_state)]

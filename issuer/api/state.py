@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from sqlalchemy import Engine
 
@@ -25,6 +25,11 @@ from issuer.limits import LoginThrottle
 from issuer.settings import IssuerSettings
 from node.log import get_logger
 from node.settings import Settings
+
+if TYPE_CHECKING:
+    from issuer.blacklist import BlacklistService
+    from issuer.issuance.service import Issuer
+    from node.indexer import Indexer
 
 log = get_logger("hpf.issuer.api")
 T = TypeVar("T")
@@ -38,27 +43,27 @@ class ChainServiceDown(Exception):
     """A chain-side service could not be opened (node down, no deployment)."""
 
 
-class Lazy:
+class Lazy(Generic[T]):
     """A value built on first use, built again after a failure (not more often than `retry`)."""
 
-    def __init__(self, name: str, build: Callable[[], Any], *, retry: float = _RETRY_OPEN) -> None:
+    def __init__(self, name: str, build: Callable[[], T], *, retry: float = _RETRY_OPEN) -> None:
         self.name = name
         self._build = build
         self._retry = retry
-        self._value: Any = None
+        self._value: T | None = None
         self._failed_at = 0.0
         self.error: str | None = None
         self._lock = threading.Lock()
 
-    def set(self, value: Any) -> None:
+    def set(self, value: T) -> None:
         self._value = value
         self.error = None
 
     @property
-    def value(self) -> Any:
+    def value(self) -> T | None:
         return self._value
 
-    def get(self) -> Any:
+    def get(self) -> T:
         if self._value is not None:
             return self._value
         with self._lock:
@@ -143,9 +148,9 @@ class PortalState:
     node_settings: Settings
     issuer_settings: IssuerSettings
     engine: Engine
-    issuer: Lazy
-    blacklist: Lazy
-    indexer: Lazy
+    issuer: Lazy[Issuer]
+    blacklist: Lazy[BlacklistService]
+    indexer: Lazy[Indexer]
     sessions: Sessions
     limiter: LoginThrottle
     staff_keys: frozenset[str] = frozenset()
@@ -172,7 +177,7 @@ class PortalState:
                 self._signer = pdf_signer(self.centre, self.centre_name(), self.issuer_settings)
             return self._signer
 
-    def synced_indexer(self, *, max_age: float = 0.0) -> Any:
+    def synced_indexer(self, *, max_age: float = 0.0) -> Indexer:
         """The event index, brought up to the chain head (unless synced within `max_age` s)."""
         idx = self.indexer.get()
         with self._index_lock:

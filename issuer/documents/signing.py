@@ -70,7 +70,7 @@ def _pyhanko_signer(signer: Signer) -> Any:
     pyhanko_signer = _DeterministicSigner(
         signing_cert=asn1_x509.Certificate.load(cert_der),
         signing_key=asn1_keys.PrivateKeyInfo.load(key_der),
-        cert_registry=SimpleCertificateStore.from_certs(  # type: ignore[no-untyped-call]
+        cert_registry=SimpleCertificateStore.from_certs(  # type: ignore[no-untyped-call]  # pyHanko leaves it (and __init__) unannotated
             [asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER)) for c in chain]
         ),
     )

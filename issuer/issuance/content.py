@@ -57,7 +57,7 @@ def certificate_content(
     return fmt.Certificate(
         number=number,
         centre_code=account.centre_code,
-        purpose=purpose,  # type: ignore[arg-type]
+        purpose=purpose,  # type: ignore[arg-type]  # a str check_purpose accepted; the field is the fmt.Purpose Literal
         audience=audience,
         issued_at=issued_at,
         valid_until=valid_until,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from contextlib import nullcontext
-from typing import TYPE_CHECKING, Literal, overload
+from typing import TYPE_CHECKING, Literal, cast, overload
 
 from eth_account.signers.local import LocalAccount
 from hexbytes import HexBytes
@@ -16,6 +16,8 @@ from node.bindings.reverts import simulate
 from node.errors import TransactionFailed
 
 if TYPE_CHECKING:
+    from eth_account.types import TransactionDictType
+
     from node.sender import NonceLock
 
 __all__ = ["Sender"]
@@ -69,7 +71,7 @@ class Sender:
             }
             tx = fn.build_transaction(params)
             # web3's TxParams and eth-account's transaction dict describe the same JSON differently
-            signed = self.account.sign_transaction(tx)  # type: ignore[arg-type]
+            signed = self.account.sign_transaction(cast("TransactionDictType", tx))
             try:
                 tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
             except Exception:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import Depends, Header, HTTPException, Request, status
 
@@ -10,7 +10,8 @@ from verifier.api.state import ServiceState
 
 
 def get_state(request: Request) -> ServiceState:
-    return request.app.state.hpf  # type: ignore[no-any-return]
+    """The service state `main.py` put on the app (Starlette's `app.state` is untyped)."""
+    return cast(ServiceState, request.app.state.hpf)
 
 
 State = Annotated[ServiceState, Depends(get_state)]

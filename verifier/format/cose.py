@@ -35,7 +35,7 @@ PrivateKey: TypeAlias = Ed25519PrivateKey | ec.EllipticCurvePrivateKey | sm2.Sm2
 
 #: COSE algorithm identifiers: RFC 9053's for EdDSA and ES256; SM2 (with SM3 and the default ID)
 #: has no registered value, so HPF1 uses one from the private-use range (< -65536, RFC 9053 §16.4).
-ALGORITHMS: dict[str, int] = {"EdDSA": -8, "ES256": -7, "SM2": -65600}
+ALGORITHMS: dict[Algorithm, int] = {"EdDSA": -8, "ES256": -7, "SM2": -65600}
 _ALGORITHM_NAMES = {v: k for k, v in ALGORITHMS.items()}
 
 # COSE header labels (RFC 9052) and our private label for the proof: [root tag, siblings].
@@ -225,8 +225,9 @@ def to_cose(signed: SignedCertificate) -> bytes:
     unprotected: dict[int, object] = {}
     if signed.root_tag is not None:
         unprotected[PROOF_LABEL] = [signed.root_tag, b"".join(signed.proof)]
-    if getattr(signed.certificate, "disclosures", ()):
-        unprotected[DISCLOSURES_LABEL] = list(signed.certificate.disclosures)  # type: ignore[union-attr]
+    disclosures: tuple[bytes, ...] = getattr(signed.certificate, "disclosures", ())  # a MinimalCertificate's
+    if disclosures:
+        unprotected[DISCLOSURES_LABEL] = list(disclosures)
     return _COSE_SIGN1_TAG + cbor2.dumps(
         [signed.protected, unprotected, signed.payload, signed.signature], canonical=True
     )
@@ -280,8 +281,7 @@ def _decode_protected(data: bytes) -> tuple[Algorithm, bytes]:
         _malformed(f"The signature algorithm {alg!r} is not EdDSA (-8), ES256 (-7) or SM2 (-65600).")
     if type(kid) is not bytes or len(kid) != _KEY_ID_LENGTH:
         _malformed(f"The key id must be {_KEY_ID_LENGTH} bytes.")
-    name: Algorithm = _ALGORITHM_NAMES[alg]  # type: ignore[assignment]
-    return name, kid
+    return _ALGORITHM_NAMES[alg], kid
 
 
 def _decode_unprotected(header: dict[Any, Any]) -> tuple[bytes | None, tuple[bytes, ...], tuple[bytes, ...]]:

@@ -7,7 +7,7 @@ Every change is written to the centre's audit log with the staff key's fingerpri
 from __future__ import annotations
 
 import threading
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
@@ -21,6 +21,9 @@ from issuer.api.models import (
     LiftPublic,
     PreviewPublic,
 )
+
+if TYPE_CHECKING:
+    from issuer.governance import Desk, Plan
 
 router = APIRouter(prefix="/v1/staff", tags=["governance"], responses=ERROR_RESPONSES)
 #: A blacklist entry id in a path (bounded, so an absurd number is a 422, not a crash).
@@ -51,10 +54,10 @@ class LiftBody(BaseModel):
     note: str = Field(default="", max_length=4000, description="kept by the centre; only its SHA-256 goes on chain")
 
 
-def _desk(state: Any) -> Any:
+def _desk(state: Any) -> Desk:
     """The centre's governance desk, opened once per service (admin account, contracts, audit log)."""
     with _LOCK:
-        desk = getattr(state, "_governance_desk", None)
+        desk: Desk | None = getattr(state, "_governance_desk", None)
         if desk is None:
             from issuer.governance import Desk  # noqa: PLC0415
             from issuer.keys import admin_account  # noqa: PLC0415
@@ -67,7 +70,7 @@ def _desk(state: Any) -> Any:
         return desk
 
 
-def _plan(desk: Any, body: ProposalCreate) -> Any:
+def _plan(desk: Desk, body: ProposalCreate) -> Plan:
     from issuer.governance import plan  # noqa: PLC0415
 
     return plan(desk.contracts, body.action, code=body.code, name=body.name, admin=body.admin, operator=body.operator,
@@ -119,13 +122,13 @@ def propose(body: ProposalCreate, key: Staff, state: State) -> dict[str, Any]:
     from issuer.governance import staff_actor  # noqa: PLC0415
 
     desk = _desk(state)
-    return desk.propose(_plan(desk, body), actor=staff_actor(key))  # type: ignore[no-any-return]
+    return desk.propose(_plan(desk, body), actor=staff_actor(key))
 
 
 def _step(step: str, proposal_id: int, key: str, state: Any) -> dict[str, Any]:
     from issuer.governance import staff_actor  # noqa: PLC0415
 
-    return _desk(state).step(step, proposal_id, actor=staff_actor(key))  # type: ignore[no-any-return]
+    return _desk(state).step(step, proposal_id, actor=staff_actor(key))
 
 
 @router.post("/consortium/proposals/{proposal_id}/approve", summary="Approve for this centre",

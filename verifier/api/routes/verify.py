@@ -36,8 +36,9 @@ class BatchRequest(BaseModel):
 
 def _unreadable(exc: HpfVerifierError) -> HTTPException:
     detail = {"error": str(exc), "error_zh": getattr(exc, "message_zh", "无法读取证明")}
-    if getattr(exc, "kind", None):
-        detail["code"] = exc.kind  # type: ignore[attr-defined]
+    kind = getattr(exc, "kind", None)  # the reason code of a malformed HPF1 text, when it has one
+    if kind:
+        detail["code"] = kind
     return HTTPException(status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, detail=detail)
 
 
