@@ -25,8 +25,10 @@ from issuer.digests import DigestName, digest, digest_for_centre
 from issuer.errors import EXIT_USAGE, ConfigurationError, HpfIssuerError
 from issuer.ids import mask_id, normalise_id, subject_ref
 from issuer.quotas import CheckQuota
+from issuer.settings import get_issuer_settings
 from node import chain_accounts
 from node.bindings import AccessPurpose, BlacklistReason, Contracts, EntryStatus, LiftReason, Sender
+from node.chain import connect
 from node.deploy import DeploymentRecord, load_contracts
 from node.errors import ContractError
 from node.indexer import EntryRecord, Indexer
@@ -466,8 +468,6 @@ def open_service(settings: Settings, centre: int, consortium_key: bytes, *, trac
                  quota: int | None = None) -> BlacklistService:
     """A BlacklistService for `centre` on the configured network, with its daily quota of by-ID
     checks (`quota`, default the HPF_BLACKLIST_DAILY_QUOTA setting)."""
-    from node.chain import connect  # noqa: PLC0415
-
     w3 = connect(settings)
     contracts = load_contracts(w3, settings.deployment_file)
     record = DeploymentRecord.load(settings.deployment_file)
@@ -479,8 +479,6 @@ def open_service(settings: Settings, centre: int, consortium_key: bytes, *, trac
                            batch_size=1000, fsync=settings.trace_fsync)
     storage = settings.home / "issuer" / str(centre)
     if quota is None:
-        from issuer.settings import get_issuer_settings  # noqa: PLC0415
-
         quota = get_issuer_settings().blacklist_daily_quota
     return BlacklistService(centre=centre, contracts=contracts, operator=operator, indexer=indexer,
                             consortium_key=consortium_key, storage=storage, trace=queue,

@@ -25,6 +25,7 @@ from issuer.ids import normalise_id
 from node.bindings import RevocationReason
 from node.log import get_logger
 from verifier import format as fmt
+from verifier.disclosure import DEFAULT_DISCLOSURES, SD_FIELDS, claim_holds
 
 log = get_logger("hpf.issuer.current")
 
@@ -77,7 +78,6 @@ def _same_figures(cose: bytes, figures: dict[str, Any]) -> bool:
     c = fmt.from_cose(cose).certificate
     if isinstance(c, fmt.Certificate):
         return {f: getattr(c, f) for f in FIGURES} == figures
-    from verifier.disclosure import claim_holds  # noqa: PLC0415
 
     shown = dict(c.disclosed)
     return all(figures[k] == v for k, v in shown.items() if k in figures) and all(
@@ -90,8 +90,6 @@ def find_current(engine: Any, centre: int, *, account_id: int | None = None, id_
     """The newest anchored, unrevoked, unexpired certificate of the account for this purpose and
     institution, of the kind asked for (full, or the purpose's minimal one: docs/privacy.md);
     None when there is none (or the account is unknown: the issuer says so)."""
-    from verifier.disclosure import DEFAULT_DISCLOSURES, SD_FIELDS  # noqa: PLC0415
-
     want_minimal = minimal and set(DEFAULT_DISCLOSURES.get(purpose, SD_FIELDS)) != set(SD_FIELDS)
     t = now or datetime.now(UTC)
     with session_scope(engine) as s:

@@ -19,7 +19,7 @@ DigestName = Literal["sha256", "sm3"]
 def digest(data: bytes, name: DigestName = "sha256") -> bytes:
     """32 bytes: SHA-256 (hashlib) or SM3 (GmSSL, through gmssl-pyx) of `data`."""
     if name == "sm3":
-        from gmssl_pyx import sm3_hash  # noqa: PLC0415
+        from gmssl_pyx import sm3_hash  # noqa: PLC0415 — GmSSL loads only for a national-suite centre
 
         return bytes(sm3_hash(data))
     if name == "sha256":
@@ -30,6 +30,6 @@ def digest(data: bytes, name: DigestName = "sha256") -> bytes:
 def digest_for_centre(centre: int) -> DigestName:
     """SM3 for a centre whose signing suite (HPF_SIGNING_ALGORITHMS; on the local network the demo
     centre 460400) is SM2, else SHA-256."""
-    from issuer.settings import get_issuer_settings  # noqa: PLC0415
+    from issuer.settings import get_issuer_settings  # noqa: PLC0415 — `import issuer.digests` stays ~7 ms, not ~300
 
     return "sm3" if get_issuer_settings().signing_algorithm_for(centre) == "SM2" else "sha256"

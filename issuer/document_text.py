@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from verifier.code import verification_code
-from verifier.format import SignedCertificate
+from verifier.errors import HpfVerifierError
+from verifier.format import SignedCertificate, decode
 
 
 @dataclass(frozen=True)
@@ -27,9 +28,6 @@ def extras_for(signed: SignedCertificate, *, verify_url: str | None = None,
 
 def code_of(hpf1_text: str) -> str | None:
     """The 核验码 of a certificate text; None when the text does not decode."""
-    from verifier.errors import HpfVerifierError  # noqa: PLC0415
-    from verifier.format import decode  # noqa: PLC0415
-
     try:
         return verification_code(decode(hpf1_text))
     except HpfVerifierError:

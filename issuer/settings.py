@@ -111,13 +111,13 @@ class IssuerSettings(HpfSettings):
     @field_validator("trusted_proxies")
     @classmethod
     def _check_proxies(cls, value: str) -> str:
-        from issuer.limits import parse_networks  # noqa: PLC0415
+        from issuer.limits import parse_networks  # noqa: PLC0415 — `import issuer.settings` stays ~0.3 s, not ~0.6 (every command reads settings)
 
         parse_networks(value)  # ValueError names the bad entry
         return value
 
     def proxy_networks(self) -> tuple[Any, ...]:
-        from issuer.limits import parse_networks  # noqa: PLC0415
+        from issuer.limits import parse_networks  # noqa: PLC0415 — `import issuer.settings` stays ~0.3 s, not ~0.6 (every command reads settings)
 
         return parse_networks(self.trusted_proxies)
 
@@ -130,7 +130,7 @@ class IssuerSettings(HpfSettings):
     def validity_days_for(self, centre: int) -> dict[str, int]:
         """Days of validity per purpose for `centre`: "centre:purpose", else "centre", else
         "purpose", else "default", else 90 (docs/design.md §3)."""
-        from verifier.format import PURPOSES  # noqa: PLC0415
+        from verifier.format import PURPOSES  # noqa: PLC0415 — `import issuer.settings` stays ~0.3 s, not ~0.6 (every command reads settings)
 
         v = self.validity_days
         out = {}
@@ -192,7 +192,7 @@ class IssuerSettings(HpfSettings):
         """The consortium trace key's private halves this centre holds (docs/privacy.md)."""
         if self.trace_keys is None or not self.trace_keys.get_secret_value().strip():
             if self.local:
-                from node.sealing import DEMO_TRACE_PRIVATE_KEY  # noqa: PLC0415
+                from node.sealing import DEMO_TRACE_PRIVATE_KEY  # noqa: PLC0415 — only on the local network
 
                 return [DEMO_TRACE_PRIVATE_KEY]
             raise ConfigurationError(

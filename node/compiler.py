@@ -90,7 +90,7 @@ def _solc_binary() -> Path:
 
 def _compile_uncached() -> dict[str, Any]:
     import solcx  # noqa: PLC0415 — only when a compile is really needed
-    from solcx.exceptions import SolcError  # noqa: PLC0415
+    from solcx.exceptions import SolcError  # noqa: PLC0415 — with solcx, above
 
     try:
         out = solcx.compile_standard(

@@ -40,6 +40,8 @@ from verifier.inputs import (
     scan_input,
 )
 from verifier.inputs.messages import _error
+from verifier.inputs.results import _Found
+from verifier.inputs.sniffing import _as_text, _sniff
 
 __all__ = ["Sandbox", "SandboxBusy", "get_sandbox", "read_untrusted", "scan_untrusted"]
 
@@ -79,7 +81,6 @@ _HEADER: Final = struct.Struct(">II")
 def _worker_main() -> None:
     memory_limit, cpu_limit, slow_budget = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
     from verifier.inputs import pdf  # noqa: F401, PLC0415 -- imported before the memory limit applies
-    from verifier.inputs.results import _Found  # noqa: PLC0415
 
     _Found.slow_budget_s = slow_budget
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
@@ -307,7 +308,6 @@ def scan_untrusted(
     data = bytes(data)
     if not data or len(data) > MAX_INPUT_BYTES:  # empty / too large: answered without decoding
         return scan_input(data, filename=filename)
-    from verifier.inputs.sniffing import _as_text, _sniff  # noqa: PLC0415
 
     if _sniff(data) is None and _as_text(data) is not None:
         return scan_input(data, filename=filename)  # text: nothing to decode

@@ -6,7 +6,11 @@ from __future__ import annotations
 import os
 import secrets
 
+import uvicorn
+
+from issuer.api.asgi import PORTAL_CENTRE_ENV
 from issuer.api.main import create_app
+from node.settings import get_settings
 
 __all__ = ["create_app", "serve"]
 
@@ -17,16 +21,11 @@ def serve(centre: int, host: str, port: int, *, workers: int = 1) -> None:
     PDFs on several cores; they share one session secret (HPF_SESSION_SECRET, or one made for
     this run); login limits and quotas are counted in the database. Forwarding headers are not
     uvicorn's business: the service believes X-Forwarded-For only from HPF_TRUSTED_PROXIES."""
-    import uvicorn  # noqa: PLC0415
-
-    from node.settings import get_settings  # noqa: PLC0415
-
     level = get_settings().log_level.lower()
     if workers <= 1:
         uvicorn.run(create_app(centre), host=host, port=port, workers=1, log_level=level, access_log=False,
                     proxy_headers=False)
         return
-    from issuer.api.asgi import PORTAL_CENTRE_ENV  # noqa: PLC0415
 
     os.environ[PORTAL_CENTRE_ENV] = str(centre)
     os.environ.setdefault("HPF_SESSION_SECRET", secrets.token_hex(32))

@@ -10,10 +10,13 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
+from requests.exceptions import RequestException
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from issuer.api.state import ChainServiceDown, log
 from issuer.errors import HpfIssuerError
+from node.errors import ContractError, HpfNodeError
+from verifier.chain import ChainUnavailable
 
 CHAIN_DOWN = ("The consortium chain cannot be reached right now; please try again shortly.",
               "暂时无法连接联盟区块链，请稍后再试。")
@@ -68,9 +71,6 @@ def _body(error: str, error_zh: str | None, status: int, **extra: Any) -> dict[s
 
 
 def install(app: FastAPI) -> None:
-    from node.errors import ContractError, HpfNodeError  # noqa: PLC0415
-    from verifier.chain import ChainUnavailable  # noqa: PLC0415
-
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if isinstance(exc.detail, dict) and "error" in exc.detail:
@@ -108,8 +108,6 @@ def install(app: FastAPI) -> None:
     async def _down(request: Request, exc: Exception) -> JSONResponse:
         log.warning("chain unavailable", path=request.url.path, error=str(exc))
         return JSONResponse(_body(*CHAIN_DOWN, 503), status_code=503)
-
-    from requests.exceptions import RequestException  # noqa: PLC0415
 
     for cls in (ChainServiceDown, ChainUnavailable, HpfNodeError, ConnectionError, TimeoutError, RequestException):
         app.add_exception_handler(cls, _down)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from http.cookies import CookieError, SimpleCookie
 from pathlib import Path
 from typing import Any
 
@@ -14,13 +15,22 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
+from issuer import documents
 from issuer.api import errors
 from issuer.api.models import HealthPublic
 from issuer.api.routes import employee, governance, public, staff
-from issuer.api.state import ChainServiceDown, Lazy, PortalState, Sessions, log
+from issuer.api.state import SESSION_COOKIE, ChainServiceDown, Lazy, PortalState, Sessions, log
+from issuer.blacklist import open_service
+from issuer.db import make_engine, upgrade
+from issuer.ids import check_centre_code
+from issuer.issuance import open_issuer as open_
 from issuer.limits import LoginThrottle
-from issuer.settings import IssuerSettings
-from node.settings import Settings
+from issuer.pki import check_key_files
+from issuer.settings import IssuerSettings, get_issuer_settings
+from node.chain import connect
+from node.deploy import DeploymentRecord
+from node.indexer import Indexer
+from node.settings import Settings, get_settings
 from verifier.api.docs import install_docs
 from verifier.http_guard import BodyLimit, SecurityHeaders, header
 
@@ -34,9 +44,6 @@ _API_BODY = 64 * 1024
 def build_state(centre: int, node_settings: Settings, issuer_settings: IssuerSettings, issuer: Any = None) -> PortalState:
     """The service's state. The issuer, the blacklist service and the event index are opened on
     first use (the lifespan opens the issuer at start when it can)."""
-    from issuer.db import make_engine, upgrade  # noqa: PLC0415
-    from issuer.ids import check_centre_code  # noqa: PLC0415
-
     check_centre_code(centre)
     ns, iset = node_settings, issuer_settings
     if issuer is not None:
@@ -46,8 +53,6 @@ def build_state(centre: int, node_settings: Settings, issuer_settings: IssuerSet
         upgrade(engine)
 
     def open_issuer() -> Any:
-        from issuer.issuance import open_issuer as open_  # noqa: PLC0415
-
         iss = open_(centre, node_settings=ns, issuer_settings=iset, batch_size=iset.batch_size,
                     batch_timeout=iset.batch_timeout, engine=engine)
         iss.start()
@@ -55,18 +60,12 @@ def build_state(centre: int, node_settings: Settings, issuer_settings: IssuerSet
         return iss
 
     def open_indexer() -> Any:
-        from node.chain import connect  # noqa: PLC0415
-        from node.deploy import DeploymentRecord  # noqa: PLC0415
-        from node.indexer import Indexer  # noqa: PLC0415
-
         record = DeploymentRecord.load(ns.deployment_file)
         return Indexer(connect(ns), record.addresses(), record.start_block, ns.index_file)
 
     indexer = Lazy("indexer", open_indexer)
 
     def open_blacklist() -> Any:
-        from issuer.blacklist import open_service  # noqa: PLC0415
-
         svc = open_service(ns, centre, iset.consortium_key_bytes())
         svc.indexer = indexer.get()  # one index per process
         return svc
@@ -92,24 +91,17 @@ def create_app(
 ) -> FastAPI:
     """The portal service of `centre`. With `issuer`, that Issuer is used (and its engine) and
     the caller starts and closes it; otherwise the service opens and starts its own."""
-    from issuer.settings import get_issuer_settings  # noqa: PLC0415
-    from node.settings import get_settings  # noqa: PLC0415
-
     ns = node_settings or get_settings()
     iset = issuer_settings or get_issuer_settings()
     own_issuer = issuer is None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        from issuer.pki import check_key_files  # noqa: PLC0415
-
         check_key_files(iset.home / "pki")  # refuse to start on a world-readable key file
         state = await run_in_threadpool(build_state, centre, ns, iset, issuer)
         app.state.hpf = state
 
         def warm_up() -> None:
-            from issuer import documents  # noqa: PLC0415
-
             documents.preload()
             try:
                 state.issuer.get()
@@ -175,8 +167,6 @@ def create_app(
 
 
 def _cookie(scope: dict[str, Any], name: str) -> str | None:
-    from http.cookies import CookieError, SimpleCookie  # noqa: PLC0415
-
     raw = header(scope, "cookie")
     if not raw:
         return None
@@ -192,8 +182,6 @@ def _cookie(scope: dict[str, Any], name: str) -> str | None:
 def _body_policy(scope: dict[str, Any]) -> tuple[int, bool]:
     """Body limit and authentication of one request from its headers, before its body is read:
     staff routes need a staff key, the employee's routes a session; only login is open."""
-    from issuer.api.state import SESSION_COOKIE  # noqa: PLC0415
-
     st: PortalState | None = getattr(scope["app"].state, "hpf", None)
     path = scope.get("path", "")
     if path in ("/v1/login", "/v1/logout"):

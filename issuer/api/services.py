@@ -12,12 +12,15 @@ from typing import Any
 
 from fastapi.responses import Response as RawResponse
 
+from issuer import current, documents
 from issuer.api.errors import ApiError
 from issuer.api.state import PortalState, log
 from issuer.db import Account
 from issuer.ids import mask_id
-from issuer.issuance import mask_account
+from issuer.issuance import IssuanceError, NotFound, mask_account
 from node.bindings import AccessPurpose
+from verifier import format as fmt
+from verifier.format import decode
 from verifier.labels import ACCOUNT_STATUS_ZH, yuan
 
 ACCESS_PURPOSES = {
@@ -75,9 +78,6 @@ def certificate_json(c: Any) -> dict[str, Any]:
 def issue_and_wait(state: PortalState, **request: Any) -> dict[str, Any]:
     """Issue a certificate (`Issuer.submit` arguments) and answer once it is anchored; 503 when
     the chain does not anchor it in time (it stays queued and shows up in the list later)."""
-    from issuer import current  # noqa: PLC0415
-    from issuer.issuance import IssuanceError  # noqa: PLC0415
-
     issuer = state.issuer.get()
     # One current certificate per purpose and institution: offer it, or supersede it.
     found = current.find_current(state.engine, state.centre, account_id=request.get("account_id"),
@@ -102,8 +102,6 @@ def issue_and_wait(state: PortalState, **request: Any) -> dict[str, Any]:
 
 
 def own_certificate(state: PortalState, account_id: int, number: str) -> Any:
-    from issuer.issuance import NotFound  # noqa: PLC0415
-
     if len(number) > 40:
         raise ApiError(404, "There is no such certificate.", "没有该证明。")
     try:
@@ -131,8 +129,6 @@ def _attachment(data: bytes, media_type: str, filename: str) -> RawResponse:
 
 
 def document(state: PortalState, cert: Any, kind: str) -> RawResponse:
-    from issuer import documents  # noqa: PLC0415
-
     text = _ready_text(cert)
     name = f"hpf-certificate-{cert.number}.{kind}"
     verify_url = state.node_settings.verifier_public_url
@@ -141,8 +137,6 @@ def document(state: PortalState, cert: Any, kind: str) -> RawResponse:
                                     verify_url=verify_url, audience_name=institution_name(state, cert.audience))
         return _attachment(data, "application/pdf", name)
     if kind == "png":
-        from verifier.format import decode  # noqa: PLC0415
-
         png = documents.render_qr_png(text, cert.number, holder=decode(text).certificate.name,
                                       centre_name=state.centre_name(), verify_url=verify_url)
         return _attachment(png, "image/png", name)
@@ -181,8 +175,6 @@ def accesses(state: PortalState, *refs: bytes, audience: int | None = None) -> l
 
 def subject_of(cert: Any) -> bytes | None:
     """The holder's subject reference, read from the certificate itself."""
-    from verifier import format as fmt  # noqa: PLC0415
-
     if cert.text is None:
         return None
     try:

@@ -21,10 +21,12 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from sqlalchemy import Engine
 
+from issuer.centres import centre_name, known_centre_name, pdf_signer
 from issuer.limits import LoginThrottle
 from issuer.settings import IssuerSettings
 from node.log import get_logger
 from node.settings import Settings
+from verifier.http_guard import find_key
 
 if TYPE_CHECKING:
     from issuer.blacklist import BlacklistService
@@ -164,7 +166,6 @@ class PortalState:
         """The centre's name: the demo list, else the chain's index, else its code."""
         if self._name is not None:
             return self._name
-        from issuer.centres import centre_name, known_centre_name  # noqa: PLC0415
 
         self._name = known_centre_name(self.centre, lambda: self.synced_indexer().centres())
         return self._name or centre_name(self.centre)  # not known yet: ask again next time
@@ -172,8 +173,6 @@ class PortalState:
     def pdf_signer(self) -> Any:
         with self._signer_lock:
             if self._signer is None:
-                from issuer.centres import pdf_signer  # noqa: PLC0415
-
                 self._signer = pdf_signer(self.centre, self.centre_name(), self.issuer_settings)
             return self._signer
 
@@ -187,6 +186,4 @@ class PortalState:
         return idx
 
     def is_staff(self, key: str | None) -> bool:
-        from verifier.http_guard import find_key  # noqa: PLC0415
-
         return find_key(key, self.staff_keys) is not None  # every key compared, in constant time

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from eth_utils import to_checksum_address
 from hexbytes import HexBytes
 from web3 import Web3
@@ -41,6 +42,7 @@ from node.bindings.values import (
     sealed_reference,
     unpack_access_record,
 )
+from node.sealing import open_sealed, seal
 
 __all__ = ["AccessTraceBinding", "BlacklistBinding", "CertificateLedgerBinding", "ConsortiumBinding", "Contracts"]
 
@@ -224,8 +226,6 @@ class AccessTraceBinding(_Binding):
 
     def seal(self, records: list[tuple[bytes, AccessPurpose]]) -> tuple[bytes, bytes]:
         """The `record` arguments for plain references: each sealed to the current trace key."""
-        from node.sealing import seal  # noqa: PLC0415
-
         version, key = self.trace_key()
         sealed = b"".join(seal(key, r, purpose=int(p), key_version=version) for r, p in records)
         return sealed, bytes(int(p) for _, p in records)
@@ -234,10 +234,6 @@ class AccessTraceBinding(_Binding):
     def open_record(args: Any, private_key: bytes) -> bytes | None:
         """The reference inside one AccessRecorded event's `args`, if sealed to `private_key`
         (a member centre's copy of the trace key's private half); None otherwise."""
-        from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey  # noqa: PLC0415
-
-        from node.sealing import open_sealed  # noqa: PLC0415
-
         f = unpack_access_record(int(args["record"]))
         return open_sealed(X25519PrivateKey.from_private_bytes(private_key), sealed_reference(args),
                            purpose=int(f.purpose), key_version=f.key_version)

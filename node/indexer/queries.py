@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
 from node.bindings.values import BlacklistReason, enum_code
 from node.indexer.records import (
     ENTRY_COLUMNS,
@@ -20,6 +22,7 @@ from node.indexer.records import (
     key_record,
 )
 from node.indexer.store import IndexStore
+from node.sealing import open_sealed, trace_public_key
 
 __all__ = ["IndexQueries"]
 
@@ -127,8 +130,6 @@ class IndexQueries:
 
     def trace_key_versions(self, private_keys: list[bytes]) -> dict[int, bytes]:
         """Which trace key versions (as indexed from TraceKeyChanged) these private keys open."""
-        from node.sealing import trace_public_key  # noqa: PLC0415
-
         mine = {trace_public_key(k): k for k in private_keys}
         rows = self._store.conn().execute("SELECT version, public_key FROM trace_keys").fetchall()
         return {int(v): mine[bytes(pk)] for v, pk in rows if bytes(pk) in mine}
@@ -138,10 +139,6 @@ class IndexQueries:
         (`trace_keys`: key version → 32-byte X25519 private key) and keep their references for
         `accesses_to`. Each record is tried once per call that has its key version; returns how
         many were opened. Only member centres hold these keys (docs/privacy.md)."""
-        from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey  # noqa: PLC0415
-
-        from node.sealing import open_sealed  # noqa: PLC0415
-
         keys = {v: X25519PrivateKey.from_private_bytes(k) for v, k in trace_keys.items()}
         if not keys:
             return 0

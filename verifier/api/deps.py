@@ -7,6 +7,7 @@ from typing import Annotated, cast
 from fastapi import Depends, Header, HTTPException, Request, status
 
 from verifier.api.state import ServiceState
+from verifier.quotas import QuotaExceeded
 
 
 def get_state(request: Request) -> ServiceState:
@@ -41,8 +42,6 @@ Institution = Annotated[int, Depends(get_institution)]
 def charge(state: ServiceState, institution: int, kind: str, n: int = 1) -> None:
     """Count `n` uses of `kind` ("verify", "blacklist") against the institution's quota; 429
     with Retry-After when that would go over it (verifier/quotas.py)."""
-    from verifier.quotas import QuotaExceeded  # noqa: PLC0415
-
     if state.quotas is None:
         return
     try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import swagger_ui_bundle
 from fastapi import FastAPI
 from fastapi.responses import FileResponse, Response
 
@@ -15,8 +16,6 @@ _SWAGGER_FILES = ("swagger-ui.css", "swagger-ui-bundle.js")
 
 def install_docs(app: FastAPI) -> None:
     """Serve /docs and /docs-assets/* from local files (the app is built with docs_url=None)."""
-    import swagger_ui_bundle  # noqa: PLC0415
-
     swagger = Path(swagger_ui_bundle.swagger_ui_path)
 
     @app.get("/docs", include_in_schema=False)

@@ -21,14 +21,15 @@ from verifier.api.state import ServiceState, demo_api_keys, open_quotas
 from verifier.apikeys import ApiKeyStore, key_store_path
 from verifier.errors import HpfVerifierError
 from verifier.http_guard import BodyLimit, SecurityHeaders, header
+from verifier.sandbox import Sandbox
+from verifier.service_setup import chain_reader
+from verifier.trace import WrongInstitution, open_queue
 
 log = get_logger("hpf.verifier")
 WEB_DIR = Path(__file__).resolve().parents[1] / "web"
 
 
 def build_state(settings: Settings, *, trace: bool = True) -> ServiceState:
-    from verifier.service_setup import chain_reader  # noqa: PLC0415
-
     try:
         reader = chain_reader(settings)
     except HpfNodeError as exc:
@@ -39,8 +40,6 @@ def build_state(settings: Settings, *, trace: bool = True) -> ServiceState:
     state = ServiceState(settings=settings, reader=reader, api_keys=keys, quotas=open_quotas(settings),
                          key_store=store)
     if trace and reader is not None:
-        from verifier.trace import WrongInstitution, open_queue  # noqa: PLC0415
-
         for institution in sorted(set(keys.values()) | store.institutions()):
             try:
                 q = open_queue(settings, institution)
@@ -60,8 +59,6 @@ def build_state(settings: Settings, *, trace: bool = True) -> ServiceState:
 def create_app(settings: Settings, *, state: ServiceState | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        from verifier.sandbox import Sandbox  # noqa: PLC0415
-
         st = app.state.hpf = state or build_state(settings)
         own_sandbox = st.sandbox is None
         if own_sandbox:

@@ -3,6 +3,7 @@ institution (counted against its quota, recorded in its access trace) and an ins
 
 from __future__ import annotations
 
+from eth_abi.abi import decode, encode
 from eth_utils.crypto import keccak
 
 from node.accounts import DEMO_INSTITUTIONS
@@ -33,8 +34,6 @@ def institution_name(state: ServiceState, institution: int) -> str | None:
     """The institution's registered name (chain, else the demo list)."""
     if state.reader is not None:
         try:
-            from eth_abi.abi import decode, encode  # noqa: PLC0415
-
             raw = state.reader.rpc.eth_call(state.reader.consortium, _INSTITUTION + encode(["uint32"], [institution]))
             (inst,) = decode(["(string,address,uint32,bool)"], raw)
             if inst[0]:

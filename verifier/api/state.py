@@ -9,8 +9,10 @@ from node.accounts import DEMO_INSTITUTIONS
 from node.settings import Settings
 from verifier.apikeys import ApiKeyStore
 from verifier.chain import RpcChainReader
+from verifier.http_guard import find_key
 from verifier.pipeline import Verifier
 from verifier.quotas import DAY, MINUTE, Quotas
+from verifier.sandbox import scan_untrusted
 from verifier.trace import TraceQueue
 
 DEMO_API_KEY_PREFIX = "demo-key-"
@@ -39,8 +41,6 @@ class ServiceState:
     def institution_of(self, api_key: str | None) -> int | None:
         """The institution of an API key: one issued by `hpf verifier keys add` (stored hashed),
         else a configured (or DEMO) key compared in constant time; None if unknown or revoked."""
-        from verifier.http_guard import find_key  # noqa: PLC0415
-
         if not api_key:
             return None
         found: object = self.key_store.institution_for(api_key) if self.key_store is not None else None
@@ -50,8 +50,6 @@ class ServiceState:
 
     def scan(self, data: bytes | str, filename: str | None) -> Any:
         """Read an upload: images and PDFs in the sandbox (TOO_COMPLEX over budget)."""
-        from verifier.sandbox import scan_untrusted  # noqa: PLC0415
-
         return scan_untrusted(data, filename=filename, sandbox=self.sandbox)
 
     def verifier(self, institution: int | None) -> Verifier:

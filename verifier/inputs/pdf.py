@@ -219,7 +219,7 @@ def _bounded_attachment(filespec: Any) -> bytes | None:
 
     Only unfiltered and Flate streams (without predictors) are decoded, layer by layer, each layer
     inflated to at most the cap: a bomb costs at most a few MB of work."""
-    import pikepdf  # noqa: PLC0415
+    import pikepdf  # noqa: PLC0415 — pikepdf (QPDF) loads only when a PDF carries an attachment
 
     ef = filespec.get("/EF")
     if not isinstance(ef, pikepdf.Dictionary):

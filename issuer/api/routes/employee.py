@@ -34,8 +34,16 @@ from issuer.api.services import (
     subject_of,
 )
 from issuer.api.state import SESSION_COOKIE, PortalState, log
+from issuer.blacklist import entry_json
+from issuer.centres import centre_name
 from issuer.db import Account, session_scope
 from issuer.errors import HpfIssuerError
+from issuer.ids import normalise_id, subject_ref
+from issuer.limits import DEVICE_COOKIE, DEVICE_SECONDS, Attempt
+from issuer.passwords import check_password
+from issuer.quotas import charge_certificate
+from verifier.disclosure import DEFAULT_DISCLOSURES, SD_FIELDS, minimal_summary_zh
+from verifier.format import PURPOSES
 
 router = APIRouter(prefix="/v1", tags=["employee"], responses=ERROR_RESPONSES)
 
@@ -77,10 +85,6 @@ def login(body: LoginRequest, request: Request, response: Response, state: State
           hpf_device: Annotated[str | None, Cookie(include_in_schema=False)] = None) -> dict[str, Any]:
     """Failures slow further tries down (issuer/limits.py): the answer says how many tries are
     left, then how long to wait; a correct password from a device that logged in before passes."""
-    from issuer.ids import normalise_id  # noqa: PLC0415
-    from issuer.limits import DEVICE_COOKIE, DEVICE_SECONDS, Attempt  # noqa: PLC0415
-    from issuer.passwords import check_password  # noqa: PLC0415
-
     limiter = state.limiter
     address = limiter.client_address(request.client.host if request.client else None,
                                      request.headers.get("x-forwarded-for"))
@@ -141,9 +145,6 @@ def me(account_id: Employee, state: State) -> dict[str, Any]:
 @router.get("/purposes", summary="The purposes a certificate may be asked for: Chinese names, days of validity",
             response_model=PurposesPublic)
 def purposes(state: State) -> dict[str, Any]:
-    from verifier.disclosure import DEFAULT_DISCLOSURES, SD_FIELDS, minimal_summary_zh  # noqa: PLC0415
-    from verifier.format import PURPOSES  # noqa: PLC0415
-
     days = state.issuer_settings.validity_days_for(state.centre)
     return {"purposes": [{"id": k, "name": v[1], "validity_days": days[k], "minimal": minimal_summary_zh(k),
                           "minimal_is_full": set(DEFAULT_DISCLOSURES[k]) == set(SD_FIELDS)}
@@ -160,8 +161,6 @@ def institutions(state: State) -> dict[str, Any]:
 @router.post("/certificates", summary="Request a certificate; answers once it is anchored on chain",
              response_model=IssuedCertificatePublic, response_model_exclude_unset=True)
 def request_certificate(body: CertificateRequest, account_id: Employee, state: State) -> dict[str, Any]:
-    from issuer.quotas import charge_certificate  # noqa: PLC0415
-
     # Over the quota: QuotaExceeded answers 429 with Retry-After (issuer/api/errors.py).
     charge_certificate(state.engine, state.centre, account_id, state.issuer_settings.certificates_per_day)
     return issue_and_wait(state, account_id=account_id, purpose=body.purpose, audience=body.audience,
@@ -220,11 +219,6 @@ APPEAL_HOW_ZH = ("如对列入有异议，请携带身份证件到列入中心�
 def my_blacklist(account_id: Employee, state: State) -> dict[str, Any]:
     """Only the employee's own entries (their subject reference is computed from their own ID
     number); nothing about anyone else."""
-    from issuer.blacklist import entry_json  # noqa: PLC0415
-    from issuer.centres import centre_name  # noqa: PLC0415
-    from issuer.db import Account, session_scope  # noqa: PLC0415
-    from issuer.ids import subject_ref  # noqa: PLC0415
-
     with session_scope(state.engine) as s:
         account = s.get(Account, account_id)
         id_number = account.id_number if account is not None else None

@@ -7,11 +7,12 @@ Every change is written to the centre's audit log with the staff key's fingerpri
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 
+from issuer import appeals
 from issuer.api.deps import Staff, State
 from issuer.api.errors import ERROR_RESPONSES
 from issuer.api.models import (
@@ -21,9 +22,14 @@ from issuer.api.models import (
     LiftPublic,
     PreviewPublic,
 )
-
-if TYPE_CHECKING:
-    from issuer.governance import Desk, Plan
+from issuer.blacklist import BadBlacklistInput
+from issuer.governance import Desk, Plan, check_plan, plan, staff_actor
+from issuer.governance import audit_log as audit_log_
+from issuer.governance import institutions as institutions_
+from issuer.governance import members as members_
+from issuer.governance import proposals as proposals_
+from issuer.keys import admin_account
+from node.bindings import Sender
 
 router = APIRouter(prefix="/v1/staff", tags=["governance"], responses=ERROR_RESPONSES)
 #: A blacklist entry id in a path (bounded, so an absurd number is a 422, not a crash).
@@ -59,10 +65,6 @@ def _desk(state: Any) -> Desk:
     with _LOCK:
         desk: Desk | None = getattr(state, "_governance_desk", None)
         if desk is None:
-            from issuer.governance import Desk  # noqa: PLC0415
-            from issuer.keys import admin_account  # noqa: PLC0415
-            from node.bindings import Sender  # noqa: PLC0415
-
             contracts = state.blacklist.get().contracts
             admin = Sender(contracts.consortium.w3, admin_account(state.node_settings, state.centre))
             desk = Desk(contracts=contracts, admin=admin, engine=state.engine, centre=state.centre)
@@ -71,8 +73,6 @@ def _desk(state: Any) -> Desk:
 
 
 def _plan(desk: Desk, body: ProposalCreate) -> Plan:
-    from issuer.governance import plan  # noqa: PLC0415
-
     return plan(desk.contracts, body.action, code=body.code, name=body.name, admin=body.admin, operator=body.operator,
                 institution=body.id, account=body.account,
                 sponsor=body.sponsor if body.sponsor is not None else desk.centre, threshold=body.threshold)
@@ -81,8 +81,6 @@ def _plan(desk: Desk, body: ProposalCreate) -> Plan:
 @router.get("/consortium/members", summary="Member centres: status, accounts, signing keys",
             response_model=list[GovernanceRowPublic])
 def members(_: Staff, state: State) -> list[dict[str, Any]]:
-    from issuer.governance import members as members_  # noqa: PLC0415
-
     ix = state.synced_indexer()
     return members_(_desk(state).contracts, ix.centres(), ix.keys_of)
 
@@ -90,16 +88,12 @@ def members(_: Staff, state: State) -> list[dict[str, Any]]:
 @router.get("/consortium/institutions", summary="Registered lending institutions",
             response_model=list[GovernanceRowPublic])
 def institutions(_: Staff, state: State) -> list[dict[str, Any]]:
-    from issuer.governance import institutions as institutions_  # noqa: PLC0415
-
     return institutions_(_desk(state).contracts, state.synced_indexer().institutions())
 
 
 @router.get("/consortium/proposals", summary="Proposals, newest first, with approvals and what they do",
             response_model=list[GovernanceRowPublic])
 def proposals(_: Staff, state: State, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> list[dict[str, Any]]:
-    from issuer.governance import proposals as proposals_  # noqa: PLC0415
-
     desk = _desk(state)
     now = int(desk.contracts.consortium.w3.eth.get_block("latest")["timestamp"])
     return proposals_(desk.contracts, now, limit=limit)
@@ -108,8 +102,6 @@ def proposals(_: Staff, state: State, limit: Annotated[int, Query(ge=1, le=500)]
 @router.post("/consortium/proposals/preview", summary="What a proposal would do, checked; nothing is sent",
              response_model=PreviewPublic)
 def preview(body: ProposalCreate, _: Staff, state: State) -> dict[str, Any]:
-    from issuer.governance import check_plan  # noqa: PLC0415
-
     desk = _desk(state)
     p = _plan(desk, body)
     check_plan(desk.contracts, p, desk.admin.address)
@@ -119,15 +111,11 @@ def preview(body: ProposalCreate, _: Staff, state: State) -> dict[str, Any]:
 @router.post("/consortium/proposals", summary="Propose; this centre's approval counts at once",
              response_model=GovernanceStepPublic)
 def propose(body: ProposalCreate, key: Staff, state: State) -> dict[str, Any]:
-    from issuer.governance import staff_actor  # noqa: PLC0415
-
     desk = _desk(state)
     return desk.propose(_plan(desk, body), actor=staff_actor(key))
 
 
 def _step(step: str, proposal_id: int, key: str, state: Any) -> dict[str, Any]:
-    from issuer.governance import staff_actor  # noqa: PLC0415
-
     return _desk(state).step(step, proposal_id, actor=staff_actor(key))
 
 
@@ -152,14 +140,10 @@ def cancel(proposal_id: ProposalId, key: Staff, state: State) -> dict[str, Any]:
 @router.get("/audit", summary="The centre's audit log of governance and appeal actions",
             response_model=list[GovernanceRowPublic])
 def audit_log(_: Staff, state: State, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict[str, Any]]:
-    from issuer.governance import audit_log as audit_log_  # noqa: PLC0415
-
     return audit_log_(state.engine, state.centre, limit=limit)
 
 
 def _entry_id(entry_id: int) -> int:
-    from issuer.blacklist import BadBlacklistInput  # noqa: PLC0415
-
     if not 0 < entry_id < 2**64:
         raise BadBlacklistInput(f"{entry_id} is not a blacklist entry id.", message_zh="条目编号无效。")
     return entry_id
@@ -167,9 +151,6 @@ def _entry_id(entry_id: int) -> int:
 
 def _appeal_step(under_appeal: bool, entry_id: int, body: AppealNote, key: str, state: Any) -> dict[str, Any]:
     """Put an entry under appeal, or confirm it (the appeal failed); the note stays in the centre."""
-    from issuer import appeals  # noqa: PLC0415
-    from issuer.governance import staff_actor  # noqa: PLC0415
-
     step = appeals.appeal if under_appeal else appeals.confirm
     tx = step(state.blacklist.get(), state.engine, _entry_id(entry_id), note=body.note, actor=staff_actor(key))
     return {"entry_id": entry_id, "under_appeal": under_appeal, "tx": tx}
@@ -190,9 +171,6 @@ def confirm(entry_id: EntryId, body: AppealNote, key: Staff, state: State) -> di
 @router.post("/blacklist/{entry_id}/lift", summary="Lift an entry this centre listed, with a reason code",
              response_model=LiftPublic)
 def lift(entry_id: EntryId, body: LiftBody, key: Staff, state: State) -> dict[str, Any]:
-    from issuer import appeals  # noqa: PLC0415
-    from issuer.governance import staff_actor  # noqa: PLC0415
-
     tx = appeals.lift(state.blacklist.get(), state.engine, _entry_id(entry_id), reason=body.reason, note=body.note,
                       actor=staff_actor(key))
     return {"entry_id": entry_id, "lifted": True, "tx": tx}

@@ -14,6 +14,8 @@ from issuer.api.deps import State
 from issuer.api.errors import ERROR_RESPONSES, ApiError
 from issuer.api.models import CentrePublic, CentresPublic, CertificateTextPublic
 from issuer.code_limits import CodeLimiter
+from issuer.issuance import IssuanceError
+from node.accounts import DEMO_CENTRES
 from node.log import get_logger
 from verifier import code as codes
 
@@ -42,8 +44,6 @@ def centre(state: State) -> dict[str, Any]:
 @router.get("/centres", summary="Every member centre's code and name (pages show names, not codes)",
             response_model=CentresPublic)
 def centres(state: State) -> dict[str, Any]:
-    from node.accounts import DEMO_CENTRES  # noqa: PLC0415
-
     names = {c.code: c.name for c in DEMO_CENTRES}
     try:
         names.update({int(c["code"]): str(c["name"]) for c in state.synced_indexer(max_age=30.0).centres()})
@@ -58,8 +58,6 @@ def centres(state: State) -> dict[str, Any]:
 def certificate_by_code(number: str, request: Request, state: State,
                         code: Annotated[str, Query(max_length=20, description="the 核验码 printed under the QR code")]
                         ) -> dict[str, Any]:
-    from issuer.issuance import IssuanceError  # noqa: PLC0415
-
     # The client's address as the login limits see it (X-Forwarded-For only from HPF_TRUSTED_PROXIES).
     address = state.limiter.client_address(request.client.host if request.client else None,
                                            request.headers.get("x-forwarded-for"))

@@ -21,6 +21,8 @@ from issuer.api.models import (
     ListedPublic,
 )
 from issuer.api.services import accesses, certificate_json, issue_and_wait
+from issuer.ids import mask_id
+from issuer.issuance import REVOCATION_REASONS
 
 router = APIRouter(prefix="/v1/staff", tags=["staff"], responses=ERROR_RESPONSES)
 
@@ -72,8 +74,6 @@ def certificate_accesses(number: str, _: Staff, state: State) -> dict[str, Any]:
 @router.post("/certificates/{number}/revoke", summary="Revoke a certificate on chain",
              response_model=CertificatePublic)
 def revoke(number: str, body: RevokeRequest, _: Staff, state: State) -> dict[str, Any]:
-    from issuer.issuance import REVOCATION_REASONS  # noqa: PLC0415
-
     code = REVOCATION_REASONS.get(body.code.strip().lower())
     if code is None:
         raise ApiError(400, f"Unknown revocation code {body.code!r}; use one of: {', '.join(REVOCATION_REASONS)}.",
@@ -85,8 +85,6 @@ def revoke(number: str, body: RevokeRequest, _: Staff, state: State) -> dict[str
 @router.post("/blacklist", summary="List a person on the shared blacklist (3-5 years)",
              response_model=ListedPublic)
 def blacklist_add(body: BlacklistAdd, _: Staff, state: State) -> dict[str, Any]:
-    from issuer.ids import mask_id  # noqa: PLC0415
-
     listed = state.blacklist.get().add(body.id_number, body.reason, body.years, note=body.note)
     return {
         "entry_id": listed.entry_id,

@@ -13,6 +13,7 @@ from verifier.api.deps import CheckingInstitution, State, VerifyingInstitution
 from verifier.api.errors import ERROR_RESPONSES
 from verifier.api.models import BatchPublic, BlacklistStatusPublic, UploadVerificationPublic
 from verifier.api.services import verify_all
+from verifier.chain import ChainUnavailable
 from verifier.errors import HpfVerifierError
 from verifier.sandbox import SandboxBusy
 
@@ -109,7 +110,6 @@ def blacklist(subject: str, state: State, institution: CheckingInstitution) -> d
                             {"error": "a subject reference is 32 bytes of hex", "error_zh": "主体标识格式错误"})
     if state.reader is None:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, {"error": "no chain configured"})
-    from verifier.chain import ChainUnavailable  # noqa: PLC0415
 
     ref = bytes.fromhex(raw)
     try:
